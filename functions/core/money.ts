@@ -1,0 +1,109 @@
+import Big from 'big.js';
+
+/**
+ * Exact decimal arithmetic for wallet amounts. Amounts travel through the program as
+ * canonical decimal strings ("1300.00000") and are only ever turned into `Big`, never
+ * into a JS number, so no binary float touches money.
+ */
+
+// A private constructor so strict mode (reject JS numbers) cannot leak into, or be
+// undone by, other users of big.js in the same process.
+const Dec = Big();
+Dec.strict = true;
+Dec.DP = 10;
+Dec.RM = Big.roundHalfEven;
+
+/** The scale the Vobiz API writes `cash_credits` with. */
+export const API_SCALE = 5;
+/** DynamoDB keeps at most 38 significant digits of a number. */
+export const MAX_SIGNIFICANT_DIGITS = 38;
+
+const DECIMAL = /^[+-]?(\d+)(?:\.(\d+))?$/;
+
+export class AmountError extends Error {
+  override name = 'AmountError';
+}
+
+/**
+ * Parses a decimal string exactly. Accepts what the API writes ("-12.50000", "0", "1e3" is refused).
+ * Returns the canonical form with at least API_SCALE fractional digits, keeping any extra digits.
+ */
+export function parseAmount(text: string, what = 'amount'): string {
+  const trimmed = typeof text === 'string' ? text.trim() : text;
+  if (typeof trimmed !== 'string' || !DECIMAL.test(trimmed)) {
+    throw new AmountError(`${what} is not a decimal number: ${JSON.stringify(text)}`);
+  }
+  const value = new Dec(trimmed);
+  const digits = significantDigits(value);
+  if (digits > MAX_SIGNIFICANT_DIGITS) {
+    throw new AmountError(
+      `${what} has ${digits} significant digits, more than the ${MAX_SIGNIFICANT_DIGITS} that can be stored exactly`,
+    );
+  }
+  return canonical(value);
+}
+
+/** True when `text` is a decimal string parseAmount would accept. */
+export function isAmount(text: unknown): text is string {
+  if (typeof text !== 'string') return false;
+  try {
+    parseAmount(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function significantDigits(value: Big): number {
+  const coefficient = value.c.length;
+  // Trailing zeros of the integer part are not kept in `c`; count digits the way DynamoDB does.
+  const integerDigits = value.e + 1;
+  return Math.max(coefficient, integerDigits);
+}
+
+function canonical(value: Big): string {
+  // -0 and 0 are one balance; never write "-0.00000".
+  const v = value.eq(0) ? value.abs() : value;
+  const fraction = Math.max(API_SCALE, v.c.length - v.e - 1);
+  return v.toFixed(fraction);
+}
+
+function dec(amount: string): Big {
+  return new Dec(amount);
+}
+
+/** -1, 0 or 1, exactly. */
+export function compareAmounts(a: string, b: string): -1 | 0 | 1 {
+  return dec(a).cmp(dec(b)) as -1 | 0 | 1;
+}
+
+export const lessThan = (a: string, b: string): boolean => compareAmounts(a, b) < 0;
+export const atMost = (a: string, b: string): boolean => compareAmounts(a, b) <= 0;
+export const greaterThan = (a: string, b: string): boolean => compareAmounts(a, b) > 0;
+export const sameAmount = (a: string, b: string): boolean => compareAmounts(a, b) === 0;
+
+export function addAmounts(...amounts: string[]): string {
+  return canonical(amounts.reduce((sum, a) => sum.plus(dec(a)), dec('0')));
+}
+
+export function subtractAmounts(a: string, b: string): string {
+  return canonical(dec(a).minus(dec(b)));
+}
+
+/** `amount * percent / 100`, exact (a percentage of a 5-dp amount stays finite). */
+export function percentOf(amount: string, percent: string): string {
+  return canonical(dec(amount).times(dec(percent)).div(dec('100')));
+}
+
+export function isNegative(amount: string): boolean {
+  return dec(amount).lt(dec('0'));
+}
+
+/** For display only: groups thousands, keeps every digit. */
+export function formatAmount(amount: string, currency?: string): string {
+  const negative = amount.startsWith('-');
+  const [whole = '0', fraction] = (negative ? amount.slice(1) : amount).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const trimmedFraction = (fraction ?? '').replace(/0+$/, '').padEnd(2, '0');
+  return `${negative ? '-' : ''}${grouped}.${trimmedFraction}${currency ? ` ${currency}` : ''}`;
+}

@@ -1,0 +1,62 @@
+/**
+ * The ports the core talks to the world through. Adapters in vobiz/, aws/ and local/
+ * implement them; the core imports nothing else that does I/O.
+ */
+import type {
+  Account,
+  AccountPage,
+  AccountState,
+  Balance,
+  Notification,
+  PartnerProfile,
+  Snapshot,
+  SweepSummary,
+  ThresholdOverride,
+} from './types.ts';
+
+export interface RequestOptions {
+  /** Epoch milliseconds after which nothing new is attempted and waits are cut short. */
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+export type BalanceResult = { kind: 'ok'; balance: Balance } | { kind: 'gone' };
+
+/**
+ * The partner API. Implementations retry what is worth retrying and throw
+ * CredentialsError (fatal), ApiError (this request failed) or DeadlineError.
+ */
+export interface VobizPort {
+  /** Pages through every customer account; stops on its own at the end of the list. */
+  listAccounts(options?: RequestOptions): AsyncIterable<AccountPage>;
+  getBalance(authId: string, options?: RequestOptions): Promise<BalanceResult>;
+  getPartner(options?: RequestOptions): Promise<PartnerProfile>;
+}
+
+export type CommitResult = 'ok' | 'conflict';
+
+/** Per-currency threshold defaults kept in the store (set without a redeploy). */
+export type CurrencyDefaults = Record<string, ThresholdOverride>;
+
+export interface StorePort {
+  /** Current states of these accounts; missing accounts are absent from the map. */
+  loadStates(authIds: readonly string[]): Promise<Map<string, AccountState>>;
+  /** Per-currency defaults set in the store; they win over the ones from configuration. */
+  loadCurrencyDefaults(): Promise<CurrencyDefaults>;
+  /**
+   * Writes the account's next state, only if the stored version is still `expectedVersion`
+   * (null: no state stored yet). `state.version` must be expectedVersion + 1 (or 1).
+   * A snapshot, when given, is written first, so a failure never loses history.
+   */
+  commit(change: { state: AccountState; expectedVersion: number | null; snapshot?: Snapshot }): Promise<CommitResult>;
+  recordSweep(summary: SweepSummary): Promise<void>;
+}
+
+export type PublishOutcome = { id: string; ok: true } | { id: string; ok: false; error: string };
+
+export interface NotifierPort {
+  /** Delivers notifications; reports per notification whether it was accepted. */
+  publish(notifications: readonly Notification[]): Promise<PublishOutcome[]>;
+}
+
+export type { Account };

@@ -1,0 +1,163 @@
+/**
+ * The domain's vocabulary. Amounts are canonical decimal strings (see money.ts);
+ * times are ISO-8601 UTC strings ("2026-11-27T08:00:00.000Z").
+ */
+
+export type Level = 'UNKNOWN' | 'OK' | 'LOW' | 'CRITICAL';
+
+export type NotificationType = 'low' | 'critical' | 'recovered' | 'reminder';
+
+/** A customer account as listed by the partner API, with its auth_token already dropped. */
+export interface Account {
+  authId: string;
+  name: string;
+  email: string | null;
+  country: string | null;
+  postpaid: boolean;
+  isActive: boolean;
+  enabled: boolean;
+  /** cash_credits as listed (the balance endpoint is authoritative). */
+  listedBalance: string | null;
+  createdAt: string | null;
+}
+
+/** One page of the account list. */
+export interface AccountPage {
+  page: number;
+  accounts: Account[];
+  /** `total` as the API reported it for this page. */
+  total: number;
+}
+
+/** A wallet balance read from the balance endpoint. */
+export interface Balance {
+  authId: string;
+  name: string;
+  cashCredits: string;
+  currency: string;
+  updatedAt: string | null;
+}
+
+/** The partner's own profile from `/me`. */
+export interface PartnerProfile {
+  authId: string;
+  name: string;
+  balance: string | null;
+  currency: string | null;
+  accountCount: number | null;
+}
+
+export interface Thresholds {
+  /** Below this (strictly) an account is LOW. */
+  low: string;
+  /** At or below this an account is CRITICAL. */
+  critical: string;
+}
+
+export interface ThresholdOverride {
+  low: string;
+  critical?: string;
+}
+
+export interface Mute {
+  until: string;
+  reason: string;
+}
+
+/** A notification decided by the policy, as it is published and as `--json` reports it. */
+export interface Notification {
+  /** Deterministic: the same transition always has the same id. */
+  id: string;
+  type: NotificationType;
+  authId: string;
+  name: string;
+  currency: string;
+  balance: string;
+  level: Level;
+  previousLevel: Level;
+  thresholds: Thresholds;
+  /** When the observation that caused it was made. */
+  observedAt: string;
+  /** The sweep that decided it. */
+  sweepId: string;
+}
+
+/** A notification waiting in an account's outbox until a notifier accepts it. */
+export interface PendingNotification extends Notification {
+  /** The sweep that currently owns delivery; others leave it alone until claimUntil. */
+  claimedBy: string;
+  claimUntil: string;
+}
+
+/** What the store keeps per account; everything the policy needs to decide the next step. */
+export interface AccountState {
+  authId: string;
+  name: string;
+  currency: string;
+  /** The last balance observed. */
+  balance: string;
+  /** When that balance was first observed (a later identical reading does not move it). */
+  balanceSince: string;
+  /** The level last decided (announced, or OK in silence). UNKNOWN only before first alertable sight. */
+  level: Level;
+  levelSince: string;
+  /** When a low/critical/reminder notification was last decided for the current episode. */
+  lastNotifiedAt: string | null;
+  /** Partner-local date (YYYY-MM-DD) of the latest snapshot: one snapshot a day at least. */
+  lastSnapshotDay: string | null;
+  /** False for postpaid, disabled or inactive accounts while those are not alerted. */
+  alertable: boolean;
+  override: ThresholdOverride | null;
+  mute: Mute | null;
+  outbox: PendingNotification[];
+  /** Optimistic lock: every write is conditional on it and increments it. */
+  version: number;
+}
+
+/** A point in an account's balance history. */
+export interface Snapshot {
+  authId: string;
+  name: string;
+  currency: string;
+  balance: string;
+  observedAt: string;
+  /** Partner-local date of observedAt. */
+  localDay: string;
+  level: Level;
+  sweepId: string;
+}
+
+export interface SweepFailure {
+  authId: string | null;
+  reason: string;
+}
+
+/** The outcome of one sweep: printed, stored as the sweep record and returned as `--json`. */
+export interface SweepSummary {
+  sweepId: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Unique accounts seen in the list. */
+  accountsListed: number;
+  balancesFetched: number;
+  /** Accounts whose balance could not be read (after retries). */
+  failed: number;
+  /** Accounts that vanished (404 on balance): recorded, not failures. */
+  gone: number;
+  /** Listed accounts the sweep never got to (deadline). */
+  unreached: number;
+  /** True when the account list was paged to its end. */
+  listComplete: boolean;
+  snapshotsWritten: number;
+  stateWrites: number;
+  levels: Record<Level, number>;
+  notifications: Notification[];
+  /** Notifications decided but not accepted by the notifier: delivered by a later sweep. */
+  pendingNotifications: number;
+  failures: SweepFailure[];
+  /** True when every listed account was read and the list was paged to its end. */
+  complete: boolean;
+  /** Why the sweep stopped early, if it did. */
+  stoppedReason: string | null;
+}
