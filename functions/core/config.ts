@@ -11,7 +11,7 @@ import { ConfigError } from './errors.ts';
 const amount = z
   .union([z.string(), z.number()])
   .transform((v) => String(v).trim())
-  .refine(isAmount, { message: 'must be a decimal amount such as 100 or 99.50' })
+  .refine(isAmount, { message: 'must be a decimal amount such as 100 or 99.50', abort: true })
   .transform((v) => parseAmount(v));
 
 const thresholdPair = z
@@ -24,15 +24,15 @@ const thresholdPair = z
 export const sweepConfigSchema = z
   .object({
     /** IANA zone of the partner: decides what "a day" is for snapshots and closing balances. */
-    timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Kolkata' }).default('Asia/Kolkata'),
+    timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Kolkata' }).prefault('Asia/Kolkata'),
     /** Global low threshold: an account below it is LOW. */
-    threshold: amount.default('100'),
+    threshold: amount.prefault('100'),
     /** At or below this an account is CRITICAL. */
-    critical: amount.default('0'),
+    critical: amount.prefault('0'),
     /** Per-currency defaults, e.g. { USD: { low: "5" } }. */
     currencyThresholds: z.record(z.string().regex(/^[A-Z]{3}$/, 'currency codes are three capital letters'), thresholdPair).default({}),
     /** A LOW account recovers only above low + this percentage of low, so a wallet at the line does not flap. */
-    hysteresisPercent: amount.refine((v) => !lessThan(v, '0'), { message: 'must not be negative' }).default('10'),
+    hysteresisPercent: amount.refine((v) => !lessThan(v, '0'), { message: 'must not be negative' }).prefault('10'),
     reminderHours: z.number().positive().max(24 * 365).default(24),
     alertPostpaid: z.boolean().default(false),
     alertInactive: z.boolean().default(false),
@@ -45,7 +45,7 @@ export const sweepConfigSchema = z
     claimLeaseMinutes: z.number().positive().max(24 * 60).default(15),
   })
   .strict()
-  .refine((c) => !lessThan(c.threshold, c.critical), { message: 'critical must not be above threshold', path: ['critical'] });
+  .refine((c) => !lessThan(c.threshold, c.critical), { message: 'must not be above threshold', path: ['critical'] });
 
 export type SweepConfig = z.output<typeof sweepConfigSchema>;
 export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
@@ -60,6 +60,12 @@ export function parseSweepConfig(input: unknown, source = 'configuration'): Swee
 export function describeIssue(error: z.ZodError, source: string): string {
   const issue = error.issues[0];
   if (!issue) return `${source}: invalid`;
-  const key = issue.path.join('.') || '(root)';
-  return `${source}: ${key} ${issue.message}`;
+  const where = issue.path.map(String).join('.');
+  if (issue.code === 'invalid_key') {
+    return `${source}: ${where} ${issue.issues[0]?.message ?? issue.message}`;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return `${source}: unknown setting ${issue.keys.map((k) => [where, k].filter(Boolean).join('.')).join(', ')}`;
+  }
+  return `${source}: ${where || '(root)'} ${issue.message}`;
 }

@@ -12,6 +12,7 @@ const Dec = Big();
 Dec.strict = true;
 Dec.DP = 10;
 Dec.RM = Big.roundHalfEven;
+const ZERO = new Dec('0');
 
 /** The scale the Vobiz API writes `cash_credits` with. */
 export const API_SCALE = 5;
@@ -63,7 +64,7 @@ function significantDigits(value: Big): number {
 
 function canonical(value: Big): string {
   // -0 and 0 are one balance; never write "-0.00000".
-  const v = value.eq(0) ? value.abs() : value;
+  const v = value.eq(ZERO) ? value.abs() : value;
   const fraction = Math.max(API_SCALE, v.c.length - v.e - 1);
   return v.toFixed(fraction);
 }
@@ -83,7 +84,7 @@ export const greaterThan = (a: string, b: string): boolean => compareAmounts(a, 
 export const sameAmount = (a: string, b: string): boolean => compareAmounts(a, b) === 0;
 
 export function addAmounts(...amounts: string[]): string {
-  return canonical(amounts.reduce((sum, a) => sum.plus(dec(a)), dec('0')));
+  return canonical(amounts.reduce((sum, a) => sum.plus(dec(a)), ZERO));
 }
 
 export function subtractAmounts(a: string, b: string): string {
@@ -96,7 +97,7 @@ export function percentOf(amount: string, percent: string): string {
 }
 
 export function isNegative(amount: string): boolean {
-  return dec(amount).lt(dec('0'));
+  return dec(amount).lt(ZERO);
 }
 
 /** For display only: groups thousands, keeps every digit. */

@@ -1,0 +1,187 @@
+/**
+ * `npm run bench`: the speed, memory and write-cost targets, measured on loopback only.
+ * Every figure is reported against the bound the project set for it. Prints one JSON document.
+ *
+ * Each actor runs in a process of its own (simulator, in-memory DynamoDB, each sweep), so the
+ * sweep's wall time and peak RSS are not blurred by the other two.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const PARTNER = { id: 'PA_BENCH0001', token: 'bench-partner-token' };
+const LATENCY_MS = 50;
+const CONCURRENCY = 16;
+const SPEED_ACCOUNTS = 10_000;
+const MEMORY_ACCOUNTS = [10_000, 100_000] as const;
+const CHANGED_FRACTION = 0.05;
+
+interface Child {
+  process: ChildProcess;
+  firstLine: Promise<string>;
+}
+
+function start(script: string, args: string[], env: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const firstLine = new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it said anything`)));
+  });
+  return { process: child, firstLine };
+}
+
+async function stop(child: Child): Promise<void> {
+  if (child.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.process.once('exit', resolve));
+  child.process.kill('SIGTERM');
+  await exited;
+}
+
+async function startSim(accounts: number, latencyMs: number): Promise<{ child: Child; url: string }> {
+  const child = start('sim/main.ts', [
+    '--accounts', String(accounts), '--latency-ms', String(latencyMs), '--port', '0', '--seed', '42',
+    '--partner-id', PARTNER.id, '--partner-token', PARTNER.token,
+  ]);
+  const line = await child.firstLine;
+  const url = /https?:\/\/127\.0\.0\.1:\d+/.exec(line)?.[0];
+  if (!url) throw new Error(`simulator did not print its URL: ${line}`);
+  return { child, url };
+}
+
+async function startStore(): Promise<{ child: Child; endpoint: string }> {
+  const child = start('bench/store-child.ts', []);
+  const { endpoint } = JSON.parse(await child.firstLine) as { endpoint: string };
+  return { child, endpoint };
+}
+
+interface SweepResult {
+  accountsListed: number;
+  balancesFetched: number;
+  failed: number;
+  complete: boolean;
+  durationMs: number;
+  snapshotsWritten: number;
+  stateWrites: number;
+  itemsWritten: number;
+  maxRssBytes: number;
+  notifications: number;
+  firstFailure: unknown;
+}
+
+async function sweep(simUrl: string, endpoint: string, table: string, concurrency = CONCURRENCY): Promise<SweepResult> {
+  const child = start(
+    'bench/sweep-child.ts',
+    ['--base-url', simUrl, '--dynamodb-endpoint', endpoint, '--table', table, '--concurrency', String(concurrency),
+      '--alerts-file', `bench/out/${table}-alerts.jsonl`],
+    { VOBIZ_AUTH_ID: PARTNER.id, VOBIZ_AUTH_TOKEN: PARTNER.token },
+  );
+  const result = JSON.parse(await child.firstLine) as SweepResult;
+  await new Promise((resolve) => (child.process.exitCode === null ? child.process.once('exit', resolve) : resolve(null)));
+  if (!result.complete) throw new Error(`bench sweep incomplete: ${JSON.stringify(result)}`);
+  return result;
+}
+
+async function control(simUrl: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${simUrl}/__sim${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`simulator control ${path}: ${response.status}`);
+  return response.json();
+}
+
+/** Moves 5% of the balances by a little (never across a threshold, so no notification writes). */
+async function moveBalances(simUrl: string, fraction: number): Promise<number> {
+  const ids = (await control(simUrl, '/accounts')) as string[];
+  const step = Math.round(1 / fraction);
+  const chosen = ids.filter((_, i) => i % step === 0);
+  for (const authId of chosen) await control(simUrl, '/balance', { auth_id: authId, delta: '0.01000' });
+  return chosen.length;
+}
+
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+async function speedAndWrites() {
+  const store = await startStore();
+  const sim = await startSim(SPEED_ACCOUNTS, LATENCY_MS);
+  try {
+    const first = await sweep(sim.url, store.endpoint, 'bench-speed');
+    // The ideal: every balance read back to back on every slot, plus one page of listing.
+    const idealMs = (SPEED_ACCOUNTS * LATENCY_MS) / CONCURRENCY + LATENCY_MS;
+    const quiet = await sweep(sim.url, store.endpoint, 'bench-speed');
+    const moved = await moveBalances(sim.url, CHANGED_FRACTION);
+    const repeat = await sweep(sim.url, store.endpoint, 'bench-speed');
+    return {
+      speed: {
+        accounts: SPEED_ACCOUNTS,
+        latencyMs: LATENCY_MS,
+        concurrency: CONCURRENCY,
+        idealMs,
+        firstSweepMs: first.durationMs,
+        firstSweepEfficiency: round(idealMs / first.durationMs),
+        repeatSweepMs: quiet.durationMs,
+        repeatSweepEfficiency: round(idealMs / quiet.durationMs),
+        target: '>= 0.85',
+        pass: idealMs / first.durationMs >= 0.85 && idealMs / quiet.durationMs >= 0.85,
+      },
+      writes: {
+        accounts: SPEED_ACCOUNTS,
+        firstSweepItems: first.itemsWritten,
+        unchangedRepeatItems: quiet.itemsWritten,
+        balancesMoved: moved,
+        repeatWithMovesItems: repeat.itemsWritten,
+        repeatWithMovesFraction: round(repeat.itemsWritten / SPEED_ACCOUNTS, 4),
+        bound: 0.1,
+        ratioToBound: round(repeat.itemsWritten / SPEED_ACCOUNTS / 0.1),
+        pass: repeat.itemsWritten / SPEED_ACCOUNTS <= 0.1 * 1.01,
+      },
+    };
+  } finally {
+    await stop(sim.child);
+    await stop(store.child);
+  }
+}
+
+async function memory() {
+  const peaks: Record<string, number> = {};
+  const durations: Record<string, number> = {};
+  for (const accounts of MEMORY_ACCOUNTS) {
+    const store = await startStore();
+    const sim = await startSim(accounts, 0);
+    try {
+      const result = await sweep(sim.url, store.endpoint, `bench-memory-${accounts}`);
+      peaks[accounts] = result.maxRssBytes;
+      durations[accounts] = result.durationMs;
+    } finally {
+      await stop(sim.child);
+      await stop(store.child);
+    }
+  }
+  const [small, large] = MEMORY_ACCOUNTS;
+  const ratio = (peaks[large] ?? 0) / (peaks[small] ?? 1);
+  return {
+    memory: {
+      peakRssMiB: Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, round(v / 2 ** 20, 1)])),
+      sweepMs: durations,
+      ratio: round(ratio),
+      bound: 1.5,
+      ratioToBound: round(ratio / 1.5),
+      pass: ratio <= 1.5,
+    },
+  };
+}
+
+const started = Date.now();
+const results = { ...(await speedAndWrites()), ...(await memory()) };
+const report = {
+  ...results,
+  pass: Object.values(results).every((r) => r.pass),
+  benchSeconds: round((Date.now() - started) / 1000, 1),
+  node: process.version,
+};
+console.log(JSON.stringify(report, null, 2));
+process.exitCode = report.pass ? 0 : 1;

@@ -1,0 +1,113 @@
+/**
+ * `npm start`: the whole product on a laptop, no AWS account. Starts the Vobiz simulator,
+ * keeps history in an embedded DynamoDB under .vobiz-balance/demo, and tells a short story
+ * through the same sweep code the CLI and the Lambda run.
+ */
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { displayName } from '../functions/core/display.ts';
+import type { SweepSummary } from '../functions/core/types.ts';
+import { type CommandIO, parseSweepArgs, runSweepWith } from '../functions/local/sweep-command.ts';
+import { startSimulator } from '../sim/server.ts';
+
+const DATA_DIR = resolve('.vobiz-balance', 'demo');
+const ACCOUNTS = 300;
+
+interface Step {
+  title: string;
+  summary: SweepSummary;
+}
+
+async function main(): Promise<number> {
+  await rm(DATA_DIR, { recursive: true, force: true });
+  const sim = await startSimulator({ accounts: ACCOUNTS, seed: 2026, latencyMs: 5 });
+  const lines: string[] = [];
+  const io: CommandIO = {
+    stdout: (line) => lines.push(line),
+    stderr: (line) => process.stderr.write(`${line}\n`),
+    env: { VOBIZ_AUTH_ID: sim.partner.authId, VOBIZ_AUTH_TOKEN: sim.partner.authToken },
+  };
+  const args = ['--base-url', sim.url, '--data-dir', DATA_DIR, '--concurrency', '16'];
+  const sweep = async () => {
+    lines.length = 0;
+    return (await runSweepWith(parseSweepArgs(args), io)).summary;
+  };
+  const steps: Step[] = [];
+  try {
+    console.log(`Vobiz simulator at ${sim.url} with ${ACCOUNTS} customer accounts; store in ${DATA_DIR}\n`);
+
+    const first = await sweep();
+    steps.push({ title: 'first sweep: raises the alerts', summary: first });
+    show('1. First sweep', lines, 6);
+
+    steps.push({ title: 'repeat sweep: nothing moved, quiet', summary: await sweep() });
+    show('2. Repeat sweep', lines, 6);
+
+    const low = first.notifications.find((n) => n.type === 'low');
+    if (!low) throw new Error('the seeded accounts raised no LOW alert; the demo story needs one');
+    sim.setBalance(low.authId, '5000.00000');
+    steps.push({ title: `top-up of ${displayName(low.name, 24)}: recovers`, summary: await sweep() });
+    show(`3. ${displayName(low.name, 40)} (${low.authId}) is topped up to 5000`, lines, 6);
+
+    const alerted = new Set(first.notifications.map((n) => n.authId));
+    const healthy = sim.accountIds().find((id) => {
+      const account = sim.getAccount(id);
+      return account && !alerted.has(id) && !account.postpaid && account.is_active && account.enabled;
+    });
+    if (!healthy) throw new Error('no healthy account left to drop');
+    const healthyName = sim.getAccount(healthy)?.name ?? healthy;
+    sim.setBalance(healthy, '42.00000');
+    steps.push({ title: `drop of ${displayName(healthyName, 24)}: alerts`, summary: await sweep() });
+    show(`4. ${displayName(healthyName, 40)} (${healthy}) drops to 42`, lines, 6);
+
+    console.log(table(steps));
+    console.log(`\nAlerts were appended to ${join(DATA_DIR, 'alerts.jsonl')}; history is in the embedded DynamoDB there.`);
+    const incomplete = steps.filter((s) => !s.summary.complete);
+    return incomplete.length === 0 ? 0 : 1;
+  } finally {
+    await sim.close();
+  }
+}
+
+function show(title: string, output: string[], max: number): void {
+  const notifications = output.filter((l) => /^(CRITICAL|LOW|STILL|RECOVERED) /.test(l));
+  console.log(title);
+  for (const line of notifications.slice(0, max)) console.log(`   ${line}`);
+  if (notifications.length > max) console.log(`   … and ${notifications.length - max} more`);
+  if (notifications.length === 0) console.log('   (no notifications)');
+  console.log('');
+}
+
+function table(steps: Step[]): string {
+  const header = ['step', 'listed', 'read', 'failed', 'snapshots', 'LOW', 'CRIT', 'notifications'];
+  const rows = steps.map((s, i) => [
+    `${i + 1}. ${s.title}`,
+    String(s.summary.accountsListed),
+    String(s.summary.balancesFetched),
+    String(s.summary.failed),
+    String(s.summary.snapshotsWritten),
+    String(s.summary.levels.LOW),
+    String(s.summary.levels.CRITICAL),
+    notificationCounts(s.summary),
+  ]);
+  const widths = header.map((h, c) => Math.max(Array.from(h).length, ...rows.map((r) => Array.from(r[c] ?? '').length)));
+  const format = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 || c === cells.length - 1 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
+}
+
+function notificationCounts(summary: SweepSummary): string {
+  const counts = new Map<string, number>();
+  for (const n of summary.notifications) counts.set(n.type, (counts.get(n.type) ?? 0) + 1);
+  return counts.size === 0 ? 'none' : [...counts].map(([type, count]) => `${count} ${type}`).join(', ');
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,37 @@
+import { addMs } from './time.ts';
+import type { AccountState, PendingNotification } from './types.ts';
+
+/**
+ * The outbox on each account's state item is what makes notifications exactly-once in
+ * effect: a notification is written (claimed by the deciding sweep) in the same
+ * conditional write as the transition, and removed only after the notifier accepted it.
+ */
+
+/** Takes over entries whose owner's claim ran out (a crashed sweep, a failed publish). */
+export function claimExpired(state: AccountState, sweepId: string, now: string, leaseMs: number): AccountState {
+  let changed = false;
+  const outbox = state.outbox.map((entry) => {
+    if (entry.claimedBy === sweepId || Date.parse(entry.claimUntil) > Date.parse(now)) return entry;
+    changed = true;
+    return { ...entry, claimedBy: sweepId, claimUntil: addMs(now, leaseMs) };
+  });
+  return changed ? { ...state, outbox } : state;
+}
+
+export function ownedBy(state: AccountState, sweepId: string): PendingNotification[] {
+  return state.outbox.filter((entry) => entry.claimedBy === sweepId);
+}
+
+export function withoutEntries(state: AccountState, ids: ReadonlySet<string>): AccountState {
+  return { ...state, outbox: state.outbox.filter((entry) => !ids.has(entry.id)) };
+}
+
+/** Gives up this sweep's claim so that the very next sweep retries delivery. */
+export function released(state: AccountState, ids: ReadonlySet<string>, sweepId: string, now: string): AccountState {
+  return {
+    ...state,
+    outbox: state.outbox.map((entry) =>
+      ids.has(entry.id) && entry.claimedBy === sweepId ? { ...entry, claimUntil: now } : entry,
+    ),
+  };
+}

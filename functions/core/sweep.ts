@@ -1,0 +1,414 @@
+import { createRateLimiter, prefetch, realSleep, Semaphore, type Sleep } from './concurrency.ts';
+import type { SweepConfig } from './config.ts';
+import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
+import { sameAmount } from './money.ts';
+import { claimExpired, ownedBy, released, withoutEntries } from './outbox.ts';
+import { decide, type PolicySettings, resolveThresholds } from './policy.ts';
+import type { CurrencyDefaults, NotifierPort, StorePort, VobizPort } from './ports.ts';
+import { localDay } from './time.ts';
+import type {
+  Account,
+  AccountPage,
+  AccountState,
+  Level,
+  Notification,
+  PendingNotification,
+  Snapshot,
+  SweepFailure,
+  SweepSummary,
+} from './types.ts';
+
+/**
+ * One sweep over every customer wallet. Primary course:
+ * 1. page through the account list (one page ahead, with the page's stored states);
+ * 2. read each balance with bounded concurrency (and an optional rate cap);
+ * 3. decide the alert level and write state + snapshot only when something changed,
+ *    claiming any new notification in the same conditional write;
+ * 4. publish what this sweep owns, then remove it from the outbox (or release it for the next sweep);
+ * 5. record the sweep and return its summary.
+ */
+
+export interface SweepDeps {
+  vobiz: VobizPort;
+  store: StorePort;
+  notifier: NotifierPort;
+  /** Epoch ms; injected so tests and replays control time. */
+  clock?: () => number;
+  sleep?: Sleep;
+  /** Progress and problems, for the CLI or the Lambda logger. Never receives secrets. */
+  log?: (event: SweepEvent) => void;
+}
+
+export type SweepEvent =
+  | { type: 'page'; page: number; newAccounts: number; total: number }
+  | { type: 'read-failed'; authId: string; reason: string }
+  | { type: 'conflict'; authId: string; attempt: number }
+  | { type: 'publish-failed'; id: string; reason: string }
+  | { type: 'stopping'; reason: string };
+
+export interface SweepOptions {
+  config: SweepConfig;
+  sweepId: string;
+  /** Treat this as the current time for every observation (replays and tests). */
+  now?: string;
+  /** Epoch ms by which the sweep must have finished, publishing included. */
+  deadline?: number;
+  /** Time kept back from the deadline for publishing and recording. Default 5 s. */
+  publishReserveMs?: number;
+}
+
+const MAX_FAILURES_KEPT = 100;
+const MAX_COMMIT_ATTEMPTS = 4;
+
+export function policySettings(config: SweepConfig): PolicySettings {
+  return {
+    hysteresisPercent: config.hysteresisPercent,
+    reminderIntervalMs: config.reminderHours * 3_600_000,
+    claimLeaseMs: config.claimLeaseMinutes * 60_000,
+  };
+}
+
+export function isAlertable(account: Account, config: SweepConfig): boolean {
+  if (account.postpaid && !config.alertPostpaid) return false;
+  if ((!account.isActive || !account.enabled) && !config.alertInactive) return false;
+  return true;
+}
+
+export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepSummary> {
+  return new Sweep(deps, options).run();
+}
+
+class Sweep {
+  private readonly clock: () => number;
+  private readonly log: (event: SweepEvent) => void;
+  private readonly config: SweepConfig;
+  private readonly settings: PolicySettings;
+  private readonly abort = new AbortController();
+  private readonly startedMs: number;
+  private readonly readDeadline: number | undefined;
+  private currencyDefaults: CurrencyDefaults = {};
+  private fatal: Error | null = null;
+  private stoppedReason: string | null = null;
+
+  private accountsListed = 0;
+  private balancesFetched = 0;
+  private failed = 0;
+  private gone = 0;
+  private unreached = 0;
+  private listComplete = false;
+  private snapshotsWritten = 0;
+  private stateWrites = 0;
+  private readonly levels: Record<Level, number> = { UNKNOWN: 0, OK: 0, LOW: 0, CRITICAL: 0 };
+  private readonly failures: SweepFailure[] = [];
+  /** Latest known state of each account that has notifications this sweep must deliver. */
+  private readonly owned = new Map<string, AccountState>();
+
+  constructor(
+    private readonly deps: SweepDeps,
+    private readonly options: SweepOptions,
+  ) {
+    this.clock = deps.clock ?? Date.now;
+    this.log = deps.log ?? (() => {});
+    this.config = options.config;
+    this.settings = policySettings(options.config);
+    this.startedMs = this.clock();
+    this.readDeadline =
+      options.deadline === undefined ? undefined : options.deadline - (options.publishReserveMs ?? 5_000);
+  }
+
+  private nowIso(): string {
+    return this.options.now ?? new Date(this.clock()).toISOString();
+  }
+
+  private pastReadDeadline(): boolean {
+    return this.readDeadline !== undefined && this.clock() >= this.readDeadline;
+  }
+
+  private stop(reason: string): void {
+    if (this.stoppedReason) return;
+    this.stoppedReason = reason;
+    this.log({ type: 'stopping', reason });
+  }
+
+  async run(): Promise<SweepSummary> {
+    const startedAt = this.options.now ?? new Date(this.startedMs).toISOString();
+    this.currencyDefaults = { ...this.config.currencyThresholds, ...(await this.deps.store.loadCurrencyDefaults()) };
+
+    await this.readAll();
+    if (this.fatal) return this.failWith(startedAt, this.fatal);
+
+    const delivered = await this.deliver();
+    const summary = this.summary(startedAt, delivered);
+    await this.deps.store.recordSweep(summary);
+    return summary;
+  }
+
+  private async readAll(): Promise<void> {
+    const slots = new Semaphore(this.config.concurrency);
+    const rate = createRateLimiter(this.config.requestsPerSecond, this.clock, this.deps.sleep ?? realSleep);
+    const inFlight = new Set<Promise<void>>();
+    const requestOptions = { deadline: this.readDeadline, signal: this.abort.signal };
+
+    try {
+      for await (const { page, states } of prefetch(this.pagesWithStates(requestOptions))) {
+        this.log({ type: 'page', page: page.page, newAccounts: page.accounts.length, total: page.total });
+        for (const account of page.accounts) {
+          this.accountsListed++;
+          if (this.fatal || this.stoppedReason) {
+            this.unreached++;
+            continue;
+          }
+          await slots.acquire();
+          const task = (async () => {
+            try {
+              await rate.take();
+              await this.processAccount(account, states.get(account.authId), requestOptions);
+            } finally {
+              slots.release();
+            }
+          })();
+          inFlight.add(task);
+          void task.finally(() => inFlight.delete(task));
+        }
+        if (this.fatal) break;
+        if (this.pastReadDeadline()) this.stop('deadline reached before the account list was finished');
+        if (this.stoppedReason) break;
+      }
+      if (!this.fatal && !this.stoppedReason) this.listComplete = true;
+    } catch (error) {
+      if (error instanceof FatalError) this.fatal = error;
+      else if (error instanceof DeadlineError) this.stop('deadline reached while listing accounts');
+      else this.stop(`listing accounts failed: ${oneLine(error)}`);
+    }
+    await Promise.all(inFlight);
+  }
+
+  private async *pagesWithStates(
+    requestOptions: { deadline: number | undefined; signal: AbortSignal },
+  ): AsyncGenerator<{ page: AccountPage; states: Map<string, AccountState> }> {
+    for await (const page of this.deps.vobiz.listAccounts(requestOptions)) {
+      const states = await this.deps.store.loadStates(page.accounts.map((a) => a.authId));
+      yield { page, states };
+    }
+  }
+
+  private async processAccount(
+    account: Account,
+    prev: AccountState | undefined,
+    requestOptions: { deadline: number | undefined; signal: AbortSignal },
+  ): Promise<void> {
+    if (this.fatal || this.pastReadDeadline()) {
+      this.unreached++;
+      if (!this.fatal) this.stop('deadline reached before every balance was read');
+      return;
+    }
+    let result: Awaited<ReturnType<VobizPort['getBalance']>>;
+    try {
+      result = await this.deps.vobiz.getBalance(account.authId, requestOptions);
+    } catch (error) {
+      if (error instanceof FatalError) {
+        this.failFatally(error);
+        this.unreached++;
+      } else if (error instanceof DeadlineError || this.fatal) {
+        this.unreached++;
+        if (!this.fatal) this.stop('deadline reached before every balance was read');
+      } else {
+        this.recordFailure(account.authId, oneLine(error));
+        // A failed read never changes a level, but work left by an earlier sweep still gets picked up.
+        if (prev) await this.save(prev, (state) => this.unlessVanished(state, (s) => this.claimInherited(s))).catch((e) => this.storeFailed(e));
+      }
+      return;
+    }
+    if (result.kind === 'gone') {
+      this.gone++;
+      return;
+    }
+    this.balancesFetched++;
+    const balance = result.balance;
+    const observedAt = this.nowIso();
+    const observation = {
+      authId: account.authId,
+      name: balance.name || account.name,
+      currency: balance.currency,
+      balance: balance.cashCredits,
+      observedAt,
+      alertable: isAlertable(account, this.config),
+    };
+    try {
+      const saved = await this.save(
+        prev,
+        (state) => {
+          const thresholds = resolveThresholds(
+            state?.override ?? null,
+            observation.currency,
+            this.currencyDefaults,
+            { low: this.config.threshold, critical: this.config.critical },
+          );
+          const decision = decide(state, observation, thresholds, this.settings, this.options.sweepId);
+          const claimed = this.claimInherited(decision.state);
+          return this.withSnapshot(state, claimed, decision.changed || claimed !== decision.state, observation);
+        },
+      );
+      if (saved) this.levels[saved.level]++;
+    } catch (error) {
+      this.storeFailed(error);
+    }
+  }
+
+  private claimInherited(state: AccountState): AccountState {
+    return claimExpired(state, this.options.sweepId, this.nowIso(), this.settings.claimLeaseMs);
+  }
+
+  /** Adds the day's first snapshot, or one for a changed balance, to a decided state. */
+  private withSnapshot(
+    prev: AccountState | undefined,
+    next: AccountState,
+    changed: boolean,
+    observation: { balance: string; observedAt: string },
+  ): Step {
+    const day = localDay(observation.observedAt, this.config.timezone);
+    const needed = !prev || !sameAmount(prev.balance, observation.balance) || prev.lastSnapshotDay !== day;
+    if (!needed) return { state: next, changed, snapshot: null };
+    const state = { ...next, lastSnapshotDay: day };
+    const snapshot: Snapshot = {
+      authId: state.authId,
+      name: state.name,
+      currency: state.currency,
+      balance: state.balance,
+      observedAt: observation.observedAt,
+      localDay: day,
+      level: state.level,
+      sweepId: this.options.sweepId,
+    };
+    return { state, changed: true, snapshot };
+  }
+
+  /**
+   * Applies `step` to the freshest state and writes it conditionally; on a conflict (another
+   * writer got there first) it reloads and decides again, so two sweeps never both claim one transition.
+   */
+  private async save(
+    initial: AccountState | undefined,
+    step: (state: AccountState | undefined) => Step,
+  ): Promise<AccountState | undefined> {
+    let current = initial;
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      const { state, changed, snapshot } = step(current);
+      if (!state || !changed) return state;
+      const expectedVersion = current ? current.version : null;
+      const next = { ...state, version: (expectedVersion ?? 0) + 1 };
+      const result = await this.deps.store.commit({ state: next, expectedVersion, snapshot: snapshot ?? undefined });
+      if (result === 'ok') {
+        this.stateWrites++;
+        if (snapshot) this.snapshotsWritten++;
+        if (ownedBy(next, this.options.sweepId).length > 0) this.owned.set(next.authId, next);
+        return next;
+      }
+      this.log({ type: 'conflict', authId: state.authId, attempt });
+      current = (await this.deps.store.loadStates([state.authId])).get(state.authId);
+    }
+    throw new Error(`state of ${initial?.authId ?? 'an account'} kept changing under this sweep`);
+  }
+
+  /** A step for work on an existing state: nothing to do if the state is not there. */
+  private unlessVanished(state: AccountState | undefined, change: (s: AccountState) => AccountState): Step {
+    if (!state) return { state: undefined, changed: false, snapshot: null };
+    const next = change(state);
+    return { state: next, changed: next !== state, snapshot: null };
+  }
+
+  private recordFailure(authId: string | null, reason: string): void {
+    this.failed++;
+    if (this.failures.length < MAX_FAILURES_KEPT) this.failures.push({ authId, reason });
+    if (authId) this.log({ type: 'read-failed', authId, reason });
+  }
+
+  private storeFailed(error: unknown): void {
+    if (error instanceof FatalError) this.failFatally(error);
+    else this.recordFailure(null, `store: ${oneLine(error)}`);
+  }
+
+  private failFatally(error: FatalError): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    // In-flight requests would only burn time once the sweep cannot complete.
+    this.abort.abort(error);
+    this.stop(error instanceof CredentialsError ? 'partner credentials rejected' : oneLine(error));
+  }
+
+  /** Publishes everything this sweep owns, most severe first, then settles each outbox entry. */
+  private async deliver(): Promise<{ delivered: Notification[]; pending: number }> {
+    const pending: PendingNotification[] = [...this.owned.values()].flatMap((s) =>
+      ownedBy(s, this.options.sweepId),
+    );
+    if (pending.length === 0) return { delivered: [], pending: 0 };
+    pending.sort(bySeverity);
+    const notifications = pending.map(stripClaim);
+    let outcomes: Awaited<ReturnType<NotifierPort['publish']>>;
+    try {
+      outcomes = await this.deps.notifier.publish(notifications);
+    } catch (error) {
+      outcomes = notifications.map((n) => ({ id: n.id, ok: false as const, error: oneLine(error) }));
+    }
+    const accepted = new Set(outcomes.filter((o) => o.ok).map((o) => o.id));
+    for (const outcome of outcomes) {
+      if (!outcome.ok) this.log({ type: 'publish-failed', id: outcome.id, reason: outcome.error });
+    }
+    const failedIds = new Set(notifications.map((n) => n.id).filter((id) => !accepted.has(id)));
+    const now = this.nowIso();
+    await Promise.all(
+      [...this.owned.values()].map((state) =>
+        this.save(state, (current) =>
+          this.unlessVanished(current, (s) => released(withoutEntries(s, accepted), failedIds, this.options.sweepId, now)),
+        )
+          .then(() => undefined)
+          .catch((error) => this.storeFailed(error)),
+      ),
+    );
+    if (this.fatal) throw this.fatal;
+    return { delivered: notifications.filter((n) => accepted.has(n.id)), pending: failedIds.size };
+  }
+
+  /** Keeps a record of the failed sweep when the store still works, then fails. */
+  private async failWith(startedAt: string, error: Error): Promise<never> {
+    await this.deps.store.recordSweep(this.summary(startedAt, { delivered: [], pending: 0 })).catch(() => {});
+    throw error;
+  }
+
+  private summary(startedAt: string, delivery: { delivered: Notification[]; pending: number }): SweepSummary {
+    const finishedMs = this.clock();
+    const complete = this.listComplete && this.failed === 0 && this.unreached === 0 && !this.stoppedReason;
+    return {
+      sweepId: this.options.sweepId,
+      startedAt,
+      finishedAt: this.options.now ?? new Date(finishedMs).toISOString(),
+      durationMs: finishedMs - this.startedMs,
+      accountsListed: this.accountsListed,
+      balancesFetched: this.balancesFetched,
+      failed: this.failed,
+      gone: this.gone,
+      unreached: this.unreached,
+      listComplete: this.listComplete,
+      snapshotsWritten: this.snapshotsWritten,
+      stateWrites: this.stateWrites,
+      levels: this.levels,
+      notifications: delivery.delivered,
+      pendingNotifications: delivery.pending,
+      failures: this.failures,
+      complete,
+      stoppedReason: this.stoppedReason,
+    };
+  }
+}
+
+type Step = { state: AccountState | undefined; changed: boolean; snapshot: Snapshot | null };
+
+const SEVERITY: Record<Notification['type'], number> = { critical: 0, low: 1, reminder: 2, recovered: 3 };
+
+function bySeverity(a: Notification, b: Notification): number {
+  return SEVERITY[a.type] - SEVERITY[b.type] || a.authId.localeCompare(b.authId) || a.id.localeCompare(b.id);
+}
+
+function stripClaim({ claimedBy: _c, claimUntil: _u, ...notification }: PendingNotification): Notification {
+  return notification;
+}
