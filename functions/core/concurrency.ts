@@ -30,7 +30,11 @@ export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(reso
  * Spaces request starts at least 1/rps apart (no bursts): the partner API documents no
  * limits, so the cap is the partner's own politeness setting.
  */
-export function createRateLimiter(requestsPerSecond: number | null, now: () => number, sleep: Sleep = realSleep) {
+export function createRateLimiter(
+  requestsPerSecond: number | null,
+  now: () => number,
+  sleep: Sleep = realSleep,
+) {
   if (requestsPerSecond === null) return { take: async () => {} };
   const interval = 1000 / requestsPerSecond;
   let nextStart = 0;

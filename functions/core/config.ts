@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isAmount, parseAmount, lessThan } from './money.ts';
-import { isTimeZone } from './time.ts';
 import { ConfigError } from './errors.ts';
+import { isAmount, lessThan, parseAmount } from './money.ts';
+import { isTimeZone } from './time.ts';
 
 /**
  * The sweep's settings, shared by the CLI and the Lambda handler. Every field has a
@@ -24,16 +24,27 @@ const thresholdPair = z
 export const sweepConfigSchema = z
   .object({
     /** IANA zone of the partner: decides what "a day" is for snapshots and closing balances. */
-    timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Kolkata' }).prefault('Asia/Kolkata'),
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Kolkata' })
+      .prefault('Asia/Kolkata'),
     /** Global low threshold: an account below it is LOW. */
     threshold: amount.prefault('100'),
     /** At or below this an account is CRITICAL. */
     critical: amount.prefault('0'),
     /** Per-currency defaults, e.g. { USD: { low: "5" } }. */
-    currencyThresholds: z.record(z.string().regex(/^[A-Z]{3}$/, 'currency codes are three capital letters'), thresholdPair).default({}),
+    currencyThresholds: z
+      .record(z.string().regex(/^[A-Z]{3}$/, 'currency codes are three capital letters'), thresholdPair)
+      .default({}),
     /** A LOW account recovers only above low + this percentage of low, so a wallet at the line does not flap. */
-    hysteresisPercent: amount.refine((v) => !lessThan(v, '0'), { message: 'must not be negative' }).prefault('10'),
-    reminderHours: z.number().positive().max(24 * 365).default(24),
+    hysteresisPercent: amount
+      .refine((v) => !lessThan(v, '0'), { message: 'must not be negative' })
+      .prefault('10'),
+    reminderHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(24),
     alertPostpaid: z.boolean().default(false),
     alertInactive: z.boolean().default(false),
     concurrency: z.number().int().min(1).max(256).default(8),
@@ -42,10 +53,17 @@ export const sweepConfigSchema = z
     /** History older than this is dropped by the table's TTL. */
     retentionDays: z.number().int().min(1).max(3650).default(400),
     /** How long a sweep owns the delivery of a pending notification before another may take it over. */
-    claimLeaseMinutes: z.number().positive().max(24 * 60).default(15),
+    claimLeaseMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(15),
   })
   .strict()
-  .refine((c) => !lessThan(c.threshold, c.critical), { message: 'must not be above threshold', path: ['critical'] });
+  .refine((c) => !lessThan(c.threshold, c.critical), {
+    message: 'must not be above threshold',
+    path: ['critical'],
+  });
 
 export type SweepConfig = z.output<typeof sweepConfigSchema>;
 export type SweepConfigInput = z.input<typeof sweepConfigSchema>;

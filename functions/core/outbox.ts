@@ -8,7 +8,12 @@ import type { AccountState, PendingNotification } from './types.ts';
  */
 
 /** Takes over entries whose owner's claim ran out (a crashed sweep, a failed publish). */
-export function claimExpired(state: AccountState, sweepId: string, now: string, leaseMs: number): AccountState {
+export function claimExpired(
+  state: AccountState,
+  sweepId: string,
+  now: string,
+  leaseMs: number,
+): AccountState {
   let changed = false;
   const outbox = state.outbox.map((entry) => {
     if (entry.claimedBy === sweepId || Date.parse(entry.claimUntil) > Date.parse(now)) return entry;
@@ -27,7 +32,12 @@ export function withoutEntries(state: AccountState, ids: ReadonlySet<string>): A
 }
 
 /** Gives up this sweep's claim so that the very next sweep retries delivery. */
-export function released(state: AccountState, ids: ReadonlySet<string>, sweepId: string, now: string): AccountState {
+export function released(
+  state: AccountState,
+  ids: ReadonlySet<string>,
+  sweepId: string,
+  now: string,
+): AccountState {
   return {
     ...state,
     outbox: state.outbox.map((entry) =>

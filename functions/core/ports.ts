@@ -48,7 +48,11 @@ export interface StorePort {
    * (null: no state stored yet). `state.version` must be expectedVersion + 1 (or 1).
    * A snapshot, when given, is written first, so a failure never loses history.
    */
-  commit(change: { state: AccountState; expectedVersion: number | null; snapshot?: Snapshot }): Promise<CommitResult>;
+  commit(change: {
+    state: AccountState;
+    expectedVersion: number | null;
+    snapshot?: Snapshot;
+  }): Promise<CommitResult>;
   recordSweep(summary: SweepSummary): Promise<void>;
 }
 

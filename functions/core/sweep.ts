@@ -132,7 +132,10 @@ class Sweep {
 
   async run(): Promise<SweepSummary> {
     const startedAt = this.options.now ?? new Date(this.startedMs).toISOString();
-    this.currencyDefaults = { ...this.config.currencyThresholds, ...(await this.deps.store.loadCurrencyDefaults()) };
+    this.currencyDefaults = {
+      ...this.config.currencyThresholds,
+      ...(await this.deps.store.loadCurrencyDefaults()),
+    };
 
     await this.readAll();
     if (this.fatal) return this.failWith(startedAt, this.fatal);
@@ -183,9 +186,10 @@ class Sweep {
     await Promise.all(inFlight);
   }
 
-  private async *pagesWithStates(
-    requestOptions: { deadline: number | undefined; signal: AbortSignal },
-  ): AsyncGenerator<{ page: AccountPage; states: Map<string, AccountState> }> {
+  private async *pagesWithStates(requestOptions: {
+    deadline: number | undefined;
+    signal: AbortSignal;
+  }): AsyncGenerator<{ page: AccountPage; states: Map<string, AccountState> }> {
     for await (const page of this.deps.vobiz.listAccounts(requestOptions)) {
       const states = await this.deps.store.loadStates(page.accounts.map((a) => a.authId));
       yield { page, states };
@@ -215,7 +219,10 @@ class Sweep {
       } else {
         this.recordFailure(account.authId, oneLine(error));
         // A failed read never changes a level, but work left by an earlier sweep still gets picked up.
-        if (prev) await this.save(prev, (state) => this.unlessVanished(state, (s) => this.claimInherited(s))).catch((e) => this.storeFailed(e));
+        if (prev)
+          await this.save(prev, (state) => this.unlessVanished(state, (s) => this.claimInherited(s))).catch(
+            (e) => this.storeFailed(e),
+          );
       }
       return;
     }
@@ -235,20 +242,17 @@ class Sweep {
       alertable: isAlertable(account, this.config),
     };
     try {
-      const saved = await this.save(
-        prev,
-        (state) => {
-          const thresholds = resolveThresholds(
-            state?.override ?? null,
-            observation.currency,
-            this.currencyDefaults,
-            { low: this.config.threshold, critical: this.config.critical },
-          );
-          const decision = decide(state, observation, thresholds, this.settings, this.options.sweepId);
-          const claimed = this.claimInherited(decision.state);
-          return this.withSnapshot(state, claimed, decision.changed || claimed !== decision.state, observation);
-        },
-      );
+      const saved = await this.save(prev, (state) => {
+        const thresholds = resolveThresholds(
+          state?.override ?? null,
+          observation.currency,
+          this.currencyDefaults,
+          { low: this.config.threshold, critical: this.config.critical },
+        );
+        const decision = decide(state, observation, thresholds, this.settings, this.options.sweepId);
+        const claimed = this.claimInherited(decision.state);
+        return this.withSnapshot(state, claimed, decision.changed || claimed !== decision.state, observation);
+      });
       if (saved) this.levels[saved.level]++;
     } catch (error) {
       this.storeFailed(error);
@@ -297,7 +301,11 @@ class Sweep {
       if (!state || !changed) return state;
       const expectedVersion = current ? current.version : null;
       const next = { ...state, version: (expectedVersion ?? 0) + 1 };
-      const result = await this.deps.store.commit({ state: next, expectedVersion, snapshot: snapshot ?? undefined });
+      const result = await this.deps.store.commit({
+        state: next,
+        expectedVersion,
+        snapshot: snapshot ?? undefined,
+      });
       if (result === 'ok') {
         this.stateWrites++;
         if (snapshot) this.snapshotsWritten++;
@@ -359,7 +367,9 @@ class Sweep {
     await Promise.all(
       [...this.owned.values()].map((state) =>
         this.save(state, (current) =>
-          this.unlessVanished(current, (s) => released(withoutEntries(s, accepted), failedIds, this.options.sweepId, now)),
+          this.unlessVanished(current, (s) =>
+            released(withoutEntries(s, accepted), failedIds, this.options.sweepId, now),
+          ),
         )
           .then(() => undefined)
           .catch((error) => this.storeFailed(error)),

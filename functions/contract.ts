@@ -1,0 +1,48 @@
+/**
+ * What the CDK stack and the Lambda handler must agree on, in one place so they cannot
+ * drift: environment variable names, the handler export, the schedule's input, and the
+ * metric names the alarms and the dashboard read.
+ */
+
+/** The file and export the stack's NodejsFunction points at. */
+export const SWEEP_HANDLER = { entry: 'functions/sweep-balances.ts', export: 'handler' } as const;
+
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  secretId: 'VOBIZ_SECRET_ID',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  apiBaseUrl: 'VOBIZ_API_BASE_URL',
+  /** JSON of the sweep settings (functions/core/config.ts input). */
+  sweepConfig: 'SWEEP_CONFIG',
+  /** Partner master balance below which `partner_low` is raised (decimal string). */
+  partnerThreshold: 'PARTNER_THRESHOLD',
+  /** More notifications than this in one sweep are sent as one digest (criticals still singly). */
+  digestSize: 'DIGEST_SIZE',
+  /** The schedule's period in minutes: a delivery older than this is skipped. */
+  schedulePeriodMinutes: 'SCHEDULE_PERIOD_MINUTES',
+} as const;
+
+/** The Scheduler target's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
+export interface ScheduledInput {
+  scheduledTime?: string;
+}
+
+export const METRICS = {
+  namespace: 'VobizBalanceMonitor',
+  service: 'vobiz-balance-monitor',
+  /** 1 per sweep that read every account; the heartbeat alarm watches it. */
+  sweepSucceeded: 'SweepSucceeded',
+  sweepIncomplete: 'SweepIncomplete',
+  sweepDurationMs: 'SweepDuration',
+  accountsListed: 'AccountsListed',
+  accountsRead: 'AccountsRead',
+  accountsFailed: 'AccountsFailed',
+  accountsLow: 'AccountsLow',
+  accountsCritical: 'AccountsCritical',
+  /** Dimension `type`: low, critical, recovered, reminder, partner_low. */
+  notifications: 'Notifications',
+  /** Dimension `currency`. */
+  totalBalance: 'TotalCustomerBalance',
+  partnerBalance: 'PartnerBalance',
+  skippedDeliveries: 'SkippedStaleDeliveries',
+} as const;
