@@ -14,12 +14,33 @@ export function displayName(name: string, maxLength = 60): string {
   return chars.length > maxLength ? `${chars.slice(0, maxLength - 1).join('')}…` : escaped;
 }
 
-const HEADLINE: Record<Notification['type'], string> = {
-  critical: 'CRITICAL',
-  low: 'LOW',
-  reminder: 'STILL',
-  recovered: 'RECOVERED',
-};
+export type Severity = 'critical' | 'high' | 'warning' | 'info';
+
+/** For subscribers' filters and for ordering: the partner's own wallet running low blocks every top-up. */
+export function severityOf(n: Pick<Notification, 'type' | 'level'>): Severity {
+  switch (n.type) {
+    case 'critical':
+      return 'critical';
+    case 'partner_low':
+      return n.level === 'CRITICAL' ? 'critical' : 'high';
+    case 'low':
+      return 'warning';
+    case 'reminder':
+      return n.level === 'CRITICAL' ? 'critical' : 'warning';
+    case 'recovered':
+    case 'partner_recovered':
+      return 'info';
+  }
+}
+
+const RANK: Record<Severity, number> = { critical: 0, high: 1, warning: 2, info: 3 };
+
+/** Most severe first; then by account, so the order is stable. */
+export function bySeverity(a: Notification, b: Notification): number {
+  return (
+    RANK[severityOf(a)] - RANK[severityOf(b)] || a.authId.localeCompare(b.authId) || a.id.localeCompare(b.id)
+  );
+}
 
 /** One readable line for a person: what happened, to whom, how much, against which line. */
 export function describeNotification(n: Notification): string {
@@ -27,12 +48,16 @@ export function describeNotification(n: Notification): string {
   const balance = formatAmount(n.balance, n.currency);
   switch (n.type) {
     case 'critical':
-      return `${HEADLINE.critical} ${who}: balance ${balance}, at or below the critical level ${formatAmount(n.thresholds.critical, n.currency)}`;
+      return `CRITICAL ${who}: balance ${balance}, at or below the critical level ${formatAmount(n.thresholds.critical, n.currency)}`;
     case 'low':
-      return `${HEADLINE.low} ${who}: balance ${balance}, below ${formatAmount(n.thresholds.low, n.currency)}`;
+      return `LOW ${who}: balance ${balance}, below ${formatAmount(n.thresholds.low, n.currency)}`;
     case 'reminder':
-      return `${HEADLINE.reminder} ${n.level} ${who}: balance ${balance}, ${n.level} since an earlier sweep`;
+      return `STILL ${n.level} ${who}: balance ${balance}, below ${formatAmount(n.thresholds.low, n.currency)} since an earlier sweep`;
     case 'recovered':
-      return `${HEADLINE.recovered} ${who}: balance ${balance}, back above ${formatAmount(n.thresholds.low, n.currency)}`;
+      return `RECOVERED ${who}: balance ${balance}, back above ${formatAmount(n.thresholds.low, n.currency)}`;
+    case 'partner_low':
+      return `PARTNER ${n.level} ${who}: the partner wallet holds ${balance}, below ${formatAmount(n.thresholds.low, n.currency)}; customers cannot be topped up`;
+    case 'partner_recovered':
+      return `PARTNER RECOVERED ${who}: the partner wallet holds ${balance} again`;
   }
 }

@@ -1,5 +1,6 @@
 import { createRateLimiter, prefetch, realSleep, Semaphore, type Sleep } from './concurrency.ts';
 import type { SweepConfig } from './config.ts';
+import { bySeverity } from './display.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
 import { sameAmount } from './money.ts';
 import { claimExpired, ownedBy, released, withoutEntries } from './outbox.ts';
@@ -55,6 +56,8 @@ export interface SweepOptions {
   deadline?: number;
   /** Time kept back from the deadline for publishing and recording. Default 5 s. */
   publishReserveMs?: number;
+  /** Watch the partner's own wallet (`/me`) too: below this it raises `partner_low`. */
+  partnerThreshold?: string | null;
 }
 
 const MAX_FAILURES_KEPT = 100;
@@ -89,6 +92,7 @@ class Sweep {
   private currencyDefaults: CurrencyDefaults = {};
   private fatal: Error | null = null;
   private stoppedReason: string | null = null;
+  private partner: SweepSummary['partner'] = null;
 
   private accountsListed = 0;
   private balancesFetched = 0;
@@ -137,7 +141,9 @@ class Sweep {
       ...(await this.deps.store.loadCurrencyDefaults()),
     };
 
+    const partner = this.checkPartner();
     await this.readAll();
+    await partner;
     if (this.fatal) return this.failWith(startedAt, this.fatal);
 
     const delivered = await this.deliver();
@@ -184,6 +190,53 @@ class Sweep {
       else this.stop(`listing accounts failed: ${oneLine(error)}`);
     }
     await Promise.all(inFlight);
+  }
+
+  /**
+   * The partner's master wallet funds every customer top-up, so it gets the same lifecycle
+   * as a customer's, under its own notification types.
+   */
+  private async checkPartner(): Promise<void> {
+    const threshold = this.options.partnerThreshold;
+    if (threshold === undefined || threshold === null) return;
+    try {
+      const profile = await this.deps.vobiz.getPartner({
+        deadline: this.readDeadline,
+        signal: this.abort.signal,
+      });
+      if (profile.balance === null) {
+        this.recordFailure(profile.authId, 'the partner profile (/me) carries no balance');
+        return;
+      }
+      // /me documents no currency; the partner API is INR-first (see CONTRACT.md §5).
+      const currency = profile.currency ?? 'INR';
+      this.partner = { authId: profile.authId, balance: profile.balance, currency, level: 'UNKNOWN' };
+      const observation = {
+        authId: profile.authId,
+        name: profile.name,
+        currency,
+        balance: profile.balance,
+        observedAt: this.nowIso(),
+        alertable: true,
+      };
+      const [prev] = (await this.deps.store.loadStates([profile.authId])).values();
+      const saved = await this.save(prev, (state) => {
+        const decision = decide(
+          state,
+          observation,
+          { low: threshold, critical: '0' },
+          this.settings,
+          this.options.sweepId,
+        );
+        const next = { ...decision.state, outbox: decision.state.outbox.map(asPartnerNotification) };
+        const claimed = this.claimInherited(next);
+        return this.withSnapshot(state, claimed, decision.changed || claimed !== next, observation);
+      });
+      if (saved) this.partner.level = saved.level;
+    } catch (error) {
+      if (error instanceof FatalError) this.failFatally(error);
+      else if (!(error instanceof DeadlineError)) this.recordFailure('partner (/me)', oneLine(error));
+    }
   }
 
   private async *pagesWithStates(requestOptions: {
@@ -407,16 +460,19 @@ class Sweep {
       failures: this.failures,
       complete,
       stoppedReason: this.stoppedReason,
+      partner: this.partner,
     };
   }
 }
 
 type Step = { state: AccountState | undefined; changed: boolean; snapshot: Snapshot | null };
 
-const SEVERITY: Record<Notification['type'], number> = { critical: 0, low: 1, reminder: 2, recovered: 3 };
-
-function bySeverity(a: Notification, b: Notification): number {
-  return SEVERITY[a.type] - SEVERITY[b.type] || a.authId.localeCompare(b.authId) || a.id.localeCompare(b.id);
+/** The policy speaks of customer levels; on the partner's own wallet the same events get partner types. */
+function asPartnerNotification(n: PendingNotification): PendingNotification {
+  if (n.type === 'recovered') return { ...n, type: 'partner_recovered' };
+  if (n.type === 'low' || n.type === 'critical' || n.type === 'reminder')
+    return { ...n, type: 'partner_low' };
+  return n;
 }
 
 function stripClaim({ claimedBy: _c, claimUntil: _u, ...notification }: PendingNotification): Notification {

@@ -5,7 +5,14 @@
 
 export type Level = 'UNKNOWN' | 'OK' | 'LOW' | 'CRITICAL';
 
-export type NotificationType = 'low' | 'critical' | 'recovered' | 'reminder';
+/** Customer wallets: low, critical, recovered, reminder. The partner's own wallet: partner_low, partner_recovered. */
+export type NotificationType =
+  | 'low'
+  | 'critical'
+  | 'recovered'
+  | 'reminder'
+  | 'partner_low'
+  | 'partner_recovered';
 
 /** A customer account as listed by the partner API, with its auth_token already dropped. */
 export interface Account {
@@ -160,4 +167,6 @@ export interface SweepSummary {
   complete: boolean;
   /** Why the sweep stopped early, if it did. */
   stoppedReason: string | null;
+  /** The partner's own wallet, when it is watched. */
+  partner: { authId: string; balance: string; currency: string; level: Level } | null;
 }
