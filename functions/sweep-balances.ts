@@ -1,6 +1,43 @@
-// PLACEHOLDER until the handler lands (being written now); the CDK stack needs an entry to bundle.
-import type { ScheduledInput } from './contract.ts';
+/**
+ * Lambda entry: the scheduled sweep. Thin by design: validate the environment, build the
+ * SDK clients and adapters once per container, and hand over to the same core as the CLI.
+ */
 
-export async function handler(_event: ScheduledInput): Promise<never> {
-  throw new Error('sweep handler not implemented yet');
-}
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { createDynamoStore } from './aws/dynamo-store.ts';
+import { parseHandlerEnv } from './aws/handler-env.ts';
+import { createRunGuard } from './aws/run-guard.ts';
+import { createSecretCredentials } from './aws/secret-credentials.ts';
+import { createSnsNotifier } from './aws/sns-notifier.ts';
+import { createSweepHandler } from './aws/sweep-handler.ts';
+import { METRICS } from './contract.ts';
+import { createVobizClient } from './vobiz/client.ts';
+
+const env = parseHandlerEnv(process.env);
+const logger = new Logger({ serviceName: METRICS.service });
+const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
+const dynamo = new DynamoDBClient({});
+
+export const handler = createSweepHandler({
+  env,
+  store: createDynamoStore({
+    client: dynamo,
+    tableName: env.tableName,
+    retentionDays: env.sweep.retentionDays,
+    timezone: env.sweep.timezone,
+  }),
+  notifier: createSnsNotifier({
+    client: new SNSClient({}),
+    topicArn: env.alertTopicArn,
+    digestSize: env.digestSize,
+  }),
+  guard: createRunGuard({ client: dynamo, tableName: env.tableName }),
+  credentials: createSecretCredentials({ client: new SecretsManagerClient({}), secretId: env.secretId }),
+  vobizFor: ({ authId, authToken }) => createVobizClient({ baseUrl: env.apiBaseUrl, authId, authToken }),
+  logger,
+  metrics,
+});

@@ -2,7 +2,7 @@ import { createRateLimiter, prefetch, realSleep, Semaphore, type Sleep } from '.
 import type { SweepConfig } from './config.ts';
 import { bySeverity } from './display.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
-import { sameAmount } from './money.ts';
+import { addAmounts, sameAmount } from './money.ts';
 import { claimExpired, ownedBy, released, withoutEntries } from './outbox.ts';
 import { decide, type PolicySettings, resolveThresholds } from './policy.ts';
 import type { CurrencyDefaults, NotifierPort, StorePort, VobizPort } from './ports.ts';
@@ -104,6 +104,7 @@ class Sweep {
   private stateWrites = 0;
   private readonly levels: Record<Level, number> = { UNKNOWN: 0, OK: 0, LOW: 0, CRITICAL: 0 };
   private readonly failures: SweepFailure[] = [];
+  private readonly totals: Record<string, string> = {};
   /** Latest known state of each account that has notifications this sweep must deliver. */
   private readonly owned = new Map<string, AccountState>();
 
@@ -285,6 +286,7 @@ class Sweep {
     }
     this.balancesFetched++;
     const balance = result.balance;
+    this.totals[balance.currency] = addAmounts(this.totals[balance.currency] ?? '0', balance.cashCredits);
     const observedAt = this.nowIso();
     const observation = {
       authId: account.authId,
@@ -455,6 +457,7 @@ class Sweep {
       snapshotsWritten: this.snapshotsWritten,
       stateWrites: this.stateWrites,
       levels: this.levels,
+      totals: this.totals,
       notifications: delivery.delivered,
       pendingNotifications: delivery.pending,
       failures: this.failures,

@@ -159,6 +159,8 @@ export interface SweepSummary {
   snapshotsWritten: number;
   stateWrites: number;
   levels: Record<Level, number>;
+  /** Exact sum of the balances read in this sweep, per currency. */
+  totals: Record<string, string>;
   notifications: Notification[];
   /** Notifications decided but not accepted by the notifier: delivered by a later sweep. */
   pendingNotifications: number;
