@@ -162,6 +162,10 @@ class Sweep {
     try {
       for await (const { page, states } of prefetch(this.pagesWithStates(requestOptions))) {
         this.log({ type: 'page', page: page.page, newAccounts: page.accounts.length, total: page.total });
+        for (const row of page.rejected) {
+          this.accountsListed++;
+          this.recordFailure(row.authId, row.reason);
+        }
         for (const account of page.accounts) {
           this.accountsListed++;
           if (this.fatal || this.stoppedReason) {

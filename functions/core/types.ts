@@ -32,6 +32,8 @@ export interface Account {
 export interface AccountPage {
   page: number;
   accounts: Account[];
+  /** Rows that were not valid accounts (named when their id was readable): failures of this sweep. */
+  rejected: Array<{ authId: string | null; reason: string }>;
   /** `total` as the API reported it for this page. */
   total: number;
 }
