@@ -23,18 +23,26 @@ describe('createRateLimiter', () => {
   it('spaces request starts 1/rps apart without bursts', async () => {
     let now = 1_000;
     const waits: number[] = [];
-    const limiter = createRateLimiter(4, () => now, async (ms) => {
-      waits.push(ms);
-      now += ms;
-    });
+    const limiter = createRateLimiter(
+      4,
+      () => now,
+      async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    );
     for (let i = 0; i < 5; i++) await limiter.take();
     expect(waits).toEqual([250, 250, 250, 250]);
   });
 
   it('does nothing when no cap is set', async () => {
-    const limiter = createRateLimiter(null, () => 0, async () => {
-      throw new Error('must not sleep');
-    });
+    const limiter = createRateLimiter(
+      null,
+      () => 0,
+      async () => {
+        throw new Error('must not sleep');
+      },
+    );
     await expect(limiter.take()).resolves.toBeUndefined();
   });
 });

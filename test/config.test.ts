@@ -19,7 +19,11 @@ describe('sweep configuration', () => {
   });
 
   it('turns amounts given as numbers or strings into exact decimals', () => {
-    const config = parseSweepConfig({ threshold: '250.5', critical: 10, currencyThresholds: { USD: { low: '5' } } });
+    const config = parseSweepConfig({
+      threshold: '250.5',
+      critical: 10,
+      currencyThresholds: { USD: { low: '5' } },
+    });
     expect(config.threshold).toBe('250.50000');
     expect(config.critical).toBe('10.00000');
     expect(config.currencyThresholds.USD).toEqual({ low: '5.00000' });
@@ -30,8 +34,14 @@ describe('sweep configuration', () => {
     [{ timezone: 'Mars/Olympus' }, /^options: timezone must be an IANA time zone/],
     [{ concurrency: 0 }, /^options: concurrency /],
     [{ threshold: '10', critical: '20' }, /^options: critical must not be above threshold/],
-    [{ currencyThresholds: { usd: { low: '5' } } }, /^options: currencyThresholds\.usd .*three capital letters/],
-    [{ currencyThresholds: { USD: { low: '5', critical: '9' } } }, /^options: currencyThresholds\.USD critical must not be above low/],
+    [
+      { currencyThresholds: { usd: { low: '5' } } },
+      /^options: currencyThresholds\.usd .*three capital letters/,
+    ],
+    [
+      { currencyThresholds: { USD: { low: '5', critical: '9' } } },
+      /^options: currencyThresholds\.USD critical must not be above low/,
+    ],
     [{ thresold: '5' }, /^options: unknown setting thresold/],
   ])('refuses %j with one line naming the setting', (input, message) => {
     let caught: unknown;
