@@ -42,8 +42,18 @@ async function stop(child: Child): Promise<void> {
 
 async function startSim(accounts: number, latencyMs: number): Promise<{ child: Child; url: string }> {
   const child = start('sim/main.ts', [
-    '--accounts', String(accounts), '--latency-ms', String(latencyMs), '--port', '0', '--seed', '42',
-    '--partner-id', PARTNER.id, '--partner-token', PARTNER.token,
+    '--accounts',
+    String(accounts),
+    '--latency-ms',
+    String(latencyMs),
+    '--port',
+    '0',
+    '--seed',
+    '42',
+    '--partner-id',
+    PARTNER.id,
+    '--partner-token',
+    PARTNER.token,
   ]);
   const line = await child.firstLine;
   const url = /https?:\/\/127\.0\.0\.1:\d+/.exec(line)?.[0];
@@ -71,15 +81,32 @@ interface SweepResult {
   firstFailure: unknown;
 }
 
-async function sweep(simUrl: string, endpoint: string, table: string, concurrency = CONCURRENCY): Promise<SweepResult> {
+async function sweep(
+  simUrl: string,
+  endpoint: string,
+  table: string,
+  concurrency = CONCURRENCY,
+): Promise<SweepResult> {
   const child = start(
     'bench/sweep-child.ts',
-    ['--base-url', simUrl, '--dynamodb-endpoint', endpoint, '--table', table, '--concurrency', String(concurrency),
-      '--alerts-file', `bench/out/${table}-alerts.jsonl`],
+    [
+      '--base-url',
+      simUrl,
+      '--dynamodb-endpoint',
+      endpoint,
+      '--table',
+      table,
+      '--concurrency',
+      String(concurrency),
+      '--alerts-file',
+      `bench/out/${table}-alerts.jsonl`,
+    ],
     { VOBIZ_AUTH_ID: PARTNER.id, VOBIZ_AUTH_TOKEN: PARTNER.token },
   );
   const result = JSON.parse(await child.firstLine) as SweepResult;
-  await new Promise((resolve) => (child.process.exitCode === null ? child.process.once('exit', resolve) : resolve(null)));
+  await new Promise((resolve) =>
+    child.process.exitCode === null ? child.process.once('exit', resolve) : resolve(null),
+  );
   if (!result.complete) throw new Error(`bench sweep incomplete: ${JSON.stringify(result)}`);
   return result;
 }

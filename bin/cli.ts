@@ -1,4 +1,4 @@
-import { sweepCommand, type CommandIO, SWEEP_USAGE } from '../functions/local/sweep-command.ts';
+import { type CommandIO, SWEEP_USAGE, sweepCommand } from '../functions/local/sweep-command.ts';
 
 const USAGE = `Usage: vobiz-balance <command> [options]
 Commands:
@@ -25,7 +25,9 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
       io.stdout(USAGE);
       return command === undefined ? 2 : 0;
     default:
-      io.stderr(`vobiz-balance: unknown command ${JSON.stringify(command)} (commands: sweep, sim; see --help)`);
+      io.stderr(
+        `vobiz-balance: unknown command ${JSON.stringify(command)} (commands: sweep, sim; see --help)`,
+      );
       return 2;
   }
 }
@@ -39,5 +41,6 @@ export function processIO(): CommandIO {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await main(process.argv.slice(2));
 }

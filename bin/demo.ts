@@ -10,6 +10,9 @@ import type { SweepSummary } from '../functions/core/types.ts';
 import { type CommandIO, parseSweepArgs, runSweepWith } from '../functions/local/sweep-command.ts';
 import { startSimulator } from '../sim/server.ts';
 
+// See bin/vobiz-balance.mjs: the SDK's Node 20 notice is said once in the README, not on every run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const DATA_DIR = resolve('.vobiz-balance', 'demo');
 const ACCOUNTS = 300;
 
@@ -61,7 +64,9 @@ async function main(): Promise<number> {
     show(`4. ${displayName(healthyName, 40)} (${healthy}) drops to 42`, lines, 6);
 
     console.log(table(steps));
-    console.log(`\nAlerts were appended to ${join(DATA_DIR, 'alerts.jsonl')}; history is in the embedded DynamoDB there.`);
+    console.log(
+      `\nAlerts were appended to ${join(DATA_DIR, 'alerts.jsonl')}; history is in the embedded DynamoDB there.`,
+    );
     const incomplete = steps.filter((s) => !s.summary.complete);
     return incomplete.length === 0 ? 0 : 1;
   } finally {
@@ -90,9 +95,15 @@ function table(steps: Step[]): string {
     String(s.summary.levels.CRITICAL),
     notificationCounts(s.summary),
   ]);
-  const widths = header.map((h, c) => Math.max(Array.from(h).length, ...rows.map((r) => Array.from(r[c] ?? '').length)));
+  const widths = header.map((h, c) =>
+    Math.max(Array.from(h).length, ...rows.map((r) => Array.from(r[c] ?? '').length)),
+  );
   const format = (cells: string[]) =>
-    cells.map((cell, c) => (c === 0 || c === cells.length - 1 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
+    cells
+      .map((cell, c) =>
+        c === cells.length - 1 ? cell : c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0),
+      )
+      .join('  ');
   return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
 }
 

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { FatalError, oneLine } from '../core/errors.ts';
+import { TRANSLATE } from './dynamo-store.ts';
 
 /**
  * Keeps scheduled runs apart, in the table rather than with reserved concurrency (a new AWS
@@ -23,7 +24,8 @@ export interface RunGuardOptions {
 }
 
 export function createRunGuard(options: RunGuardOptions) {
-  const documents = DynamoDBDocumentClient.from(options.client);
+  // The same translate options as the store: lib-dynamodb keeps them on the shared client.
+  const documents = DynamoDBDocumentClient.from(options.client, TRANSLATE);
   const now = options.now ?? Date.now;
   const table = options.tableName;
 

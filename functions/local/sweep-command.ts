@@ -100,7 +100,9 @@ export async function sweepCommand(argv: string[], io: CommandIO): Promise<numbe
     }
     return 0;
   } catch (error) {
-    io.stderr(`vobiz-balance sweep: ${error instanceof FatalError ? '' : 'unexpected error: '}${oneLine(error)}`);
+    io.stderr(
+      `vobiz-balance sweep: ${error instanceof FatalError ? '' : 'unexpected error: '}${oneLine(error)}`,
+    );
     return 2;
   }
 }
@@ -113,7 +115,9 @@ export function incompleteReason(summary: SweepSummary): string {
   const parts: string[] = [];
   if (summary.failed > 0) {
     const first = summary.failures[0];
-    parts.push(`${summary.failed} account(s) could not be read${first ? ` (first: ${first.authId ?? 'store'}: ${first.reason})` : ''}`);
+    parts.push(
+      `${summary.failed} account(s) could not be read${first ? ` (first: ${first.authId ?? 'store'}: ${first.reason})` : ''}`,
+    );
   }
   if (summary.unreached > 0) parts.push(`${summary.unreached} listed account(s) not reached`);
   if (!summary.listComplete) parts.push('the account list was not paged to its end');
@@ -124,7 +128,8 @@ export function incompleteReason(summary: SweepSummary): string {
 function numberOption(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new ConfigError(`--${name} must be a number, got ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isFinite(value))
+    throw new ConfigError(`--${name} must be a number, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -133,7 +138,9 @@ function currencyThresholds(entries: string[] | undefined): SweepConfigInput['cu
   for (const entry of entries ?? []) {
     const match = /^([A-Za-z]{3})=([^:]+)(?::(.+))?$/.exec(entry);
     if (!match?.[1] || !match[2]) {
-      throw new ConfigError(`--currency-threshold must look like USD=5 or USD=5:1, got ${JSON.stringify(entry)}`);
+      throw new ConfigError(
+        `--currency-threshold must look like USD=5 or USD=5:1, got ${JSON.stringify(entry)}`,
+      );
     }
     result[match[1].toUpperCase()] = match[3] ? { low: match[2], critical: match[3] } : { low: match[2] };
   }
@@ -141,7 +148,10 @@ function currencyThresholds(entries: string[] | undefined): SweepConfigInput['cu
 }
 
 /** Builds the adapters from the parsed flags and runs one sweep; shared by the CLI and the demo. */
-export async function runSweepWith(values: ReturnType<typeof parseSweepArgs>, io: CommandIO): Promise<SweepRun> {
+export async function runSweepWith(
+  values: ReturnType<typeof parseSweepArgs>,
+  io: CommandIO,
+): Promise<SweepRun> {
   const config = parseSweepConfig(
     {
       threshold: values.threshold,
@@ -159,9 +169,13 @@ export async function runSweepWith(values: ReturnType<typeof parseSweepArgs>, io
     'options',
   );
   const now = values.now === undefined ? undefined : parseInstant(values.now);
-  if (now === null) throw new ConfigError(`--now must be an ISO time with a zone, e.g. 2026-11-27T09:00:00Z, got ${JSON.stringify(values.now)}`);
+  if (now === null)
+    throw new ConfigError(
+      `--now must be an ISO time with a zone, e.g. 2026-11-27T09:00:00Z, got ${JSON.stringify(values.now)}`,
+    );
   const deadlineSeconds = numberOption('deadline-seconds', values['deadline-seconds']);
-  if (deadlineSeconds !== undefined && deadlineSeconds <= 0) throw new ConfigError('--deadline-seconds must be positive');
+  if (deadlineSeconds !== undefined && deadlineSeconds <= 0)
+    throw new ConfigError('--deadline-seconds must be positive');
 
   const authId = io.env.VOBIZ_AUTH_ID?.trim();
   const authToken = io.env.VOBIZ_AUTH_TOKEN?.trim();
@@ -178,19 +192,30 @@ export async function runSweepWith(values: ReturnType<typeof parseSweepArgs>, io
   const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
   const endpoint = values['dynamodb-endpoint'];
   if (endpoint && !values.table) throw new ConfigError('--dynamodb-endpoint needs --table <name>');
-  if (endpoint && values['data-dir']) throw new ConfigError('use either --data-dir or --dynamodb-endpoint, not both');
+  if (endpoint && values['data-dir'])
+    throw new ConfigError('use either --data-dir or --dynamodb-endpoint, not both');
   const embedded = endpoint ? null : await startEmbeddedDynamo({ dataDir });
   try {
     const client = embedded ? embedded.client : localDynamoClient(endpoint as string);
     const tableName = values.table ?? DEFAULT_TABLE;
     await ensureTable(client, tableName);
-    const store = createDynamoStore({ client, tableName, retentionDays: config.retentionDays, timezone: config.timezone });
+    const store = createDynamoStore({
+      client,
+      tableName,
+      retentionDays: config.retentionDays,
+      timezone: config.timezone,
+    });
     const notifier = createFileNotifier({
       alertsFile: resolve(values['alerts-file'] ?? join(dataDir, 'alerts.jsonl')),
       print: io.stdout,
     });
     const summary = await runSweep(
-      { vobiz, store, notifier, log: values.verbose ? (event) => io.stderr(describeEvent(event)) : undefined },
+      {
+        vobiz,
+        store,
+        notifier,
+        log: values.verbose ? (event) => io.stderr(describeEvent(event)) : undefined,
+      },
       {
         config,
         sweepId: `sweep-${randomUUID()}`,

@@ -1,0 +1,302 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type TranslateConfig,
+} from '@aws-sdk/lib-dynamodb';
+import type { CommitResult, CurrencyDefaults, StorePort } from '../core/ports.ts';
+import { localDay, parseInstant } from '../core/time.ts';
+import type { AccountState, Snapshot, SweepSummary } from '../core/types.ts';
+import { errorName, storeError } from './dynamo-errors.ts';
+import {
+  currencyDefaultsFromItem,
+  currencyDefaultsToItem,
+  type Item,
+  snapshotFromItem,
+  snapshotToItem,
+  stateFromItem,
+  stateToItem,
+  sweepFromItem,
+  sweepToItem,
+} from './dynamo-items.ts';
+import { BY_DAY_INDEX, keys, SNAPSHOT_SK_PREFIX, SWEEP_PK } from './table-schema.ts';
+
+export { ensureTable } from './dynamo-table.ts';
+
+/**
+ * StorePort on one DynamoDB table (layout in table-schema.ts). Every state write is
+ * conditional on the version read, so two overlapping sweeps never both claim a transition.
+ */
+
+export interface DynamoStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Snapshots and sweep records expire (TTL) this many days after they were made. */
+  retentionDays: number;
+  /** The partner's IANA zone: what "today" means for closingBalances(). */
+  timezone: string;
+}
+
+export interface StoreStats {
+  itemsWritten: number;
+  itemsRead: number;
+  requests: number;
+}
+
+export interface HistoryRange {
+  /** Inclusive ISO instant. */
+  from?: string;
+  /** Inclusive ISO instant. */
+  to?: string;
+  limit?: number;
+}
+
+export type DynamoStore = StorePort & {
+  stats(): StoreStats;
+  getState(authId: string): Promise<AccountState | undefined>;
+  /** Newest first. */
+  history(authId: string, range?: HistoryRange): Promise<Snapshot[]>;
+  /** Newest first. */
+  recentSweeps(limit?: number): Promise<Array<Record<string, unknown>>>;
+  /** The last snapshot of the day of every account that has one (default: today, partner time). */
+  closingBalances(day?: string): Promise<Snapshot[]>;
+  saveCurrencyDefaults(defaults: CurrencyDefaults): Promise<void>;
+};
+
+const BATCH_GET_MAX_KEYS = 100;
+const BATCH_GET_CONCURRENCY = 4;
+const UNPROCESSED_RETRIES = 8;
+// Everything under SNAP# sorts below this ('$' follows '#'), and STATE sorts above it.
+const SNAPSHOT_SK_END = 'SNAP$';
+
+/** Every DocumentClient made from a shared DynamoDBClient must use these, or money reads stop being exact. */
+export const TRANSLATE: TranslateConfig = {
+  marshallOptions: { removeUndefinedValues: true },
+  unmarshallOptions: { wrapNumbers: true },
+};
+
+export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
+  const { client, tableName, retentionDays, timezone } = o;
+  const doc = DynamoDBDocumentClient.from(client, TRANSLATE);
+  const counters: StoreStats = { itemsWritten: 0, itemsRead: 0, requests: 0 };
+
+  async function call<T>(request: () => Promise<T>): Promise<T> {
+    counters.requests += 1;
+    // lib-dynamodb keeps the translate options on the client's shared config object, where
+    // another DocumentClient made from the same client would replace them; money is only
+    // exact with wrapNumbers, so put ours back before each request.
+    (client.config as { translateConfig?: TranslateConfig }).translateConfig = TRANSLATE;
+    try {
+      return await request();
+    } catch (error) {
+      throw await storeError(error, client, tableName);
+    }
+  }
+
+  async function put(item: Item): Promise<void> {
+    await call(() => doc.send(new PutCommand({ TableName: tableName, Item: item })));
+    counters.itemsWritten += 1;
+  }
+
+  async function query(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const remaining = limit - items.length;
+      const out = await call(() =>
+        doc.send(
+          new QueryCommand({
+            ...input,
+            TableName: tableName,
+            ExclusiveStartKey: start,
+            Limit: Number.isFinite(remaining) ? remaining : undefined,
+          }),
+        ),
+      );
+      const page = (out.Items ?? []) as Item[];
+      counters.itemsRead += page.length;
+      items.push(...page);
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < limit);
+    return items;
+  }
+
+  async function loadChunk(authIds: readonly string[], into: Map<string, AccountState>): Promise<void> {
+    let pending: Record<string, unknown>[] = authIds.map((id) => keys.state(id));
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > UNPROCESSED_RETRIES) {
+        throw new Error(
+          `DynamoDB table ${tableName} left ${pending.length} state reads unprocessed after ${UNPROCESSED_RETRIES} retries`,
+        );
+      }
+      if (attempt > 0) await sleep(Math.random() * Math.min(2_000, 50 * 2 ** attempt));
+      const keysNow = pending;
+      const out = await call(() =>
+        doc.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keysNow, ConsistentRead: true } } }),
+        ),
+      );
+      const found = (out.Responses?.[tableName] ?? []) as Item[];
+      counters.itemsRead += found.length;
+      for (const item of found) {
+        const state = stateFromItem(item);
+        into.set(state.authId, state);
+      }
+      pending = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+  }
+
+  return {
+    stats: () => ({ ...counters }),
+
+    async loadStates(authIds) {
+      const states = new Map<string, AccountState>();
+      const chunks = chunk([...new Set(authIds)], BATCH_GET_MAX_KEYS);
+      await forEachLimited(chunks, BATCH_GET_CONCURRENCY, (ids) => loadChunk(ids, states));
+      return states;
+    },
+
+    async getState(authId) {
+      const out = await call(() =>
+        doc.send(new GetCommand({ TableName: tableName, Key: keys.state(authId), ConsistentRead: true })),
+      );
+      if (!out.Item) return undefined;
+      counters.itemsRead += 1;
+      return stateFromItem(out.Item);
+    },
+
+    async commit({ state, expectedVersion, snapshot }): Promise<CommitResult> {
+      const wanted = expectedVersion === null ? 1 : expectedVersion + 1;
+      if (state.version !== wanted) {
+        throw new Error(
+          `state of ${state.authId} has version ${state.version}, but a write over version ${expectedVersion} must carry ${wanted}`,
+        );
+      }
+      if (snapshot && snapshot.authId !== state.authId) {
+        throw new Error(`snapshot of ${snapshot.authId} committed with the state of ${state.authId}`);
+      }
+      // Map both first: a malformed amount must fail before anything is written.
+      const stateItem = stateToItem(state);
+      const snapshotItem = snapshot ? snapshotToItem(snapshot, retentionDays) : undefined;
+      // Snapshot first and unconditionally: if the state write then loses, a repeated
+      // identical snapshot is harmless, and a crash between the two never loses history.
+      if (snapshotItem) await put(snapshotItem);
+      const condition =
+        expectedVersion === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: '#v = :expected',
+              ExpressionAttributeNames: { '#v': 'version' },
+              ExpressionAttributeValues: { ':expected': expectedVersion },
+            };
+      try {
+        await call(() => doc.send(new PutCommand({ TableName: tableName, Item: stateItem, ...condition })));
+      } catch (error) {
+        if (errorName(error) === 'ConditionalCheckFailedException') return 'conflict';
+        throw error;
+      }
+      counters.itemsWritten += 1;
+      return 'ok';
+    },
+
+    async recordSweep(summary: SweepSummary) {
+      await put(sweepToItem(summary, retentionDays));
+    },
+
+    async loadCurrencyDefaults() {
+      const out = await call(() =>
+        doc.send(new GetCommand({ TableName: tableName, Key: keys.currencyThresholds() })),
+      );
+      if (!out.Item) return {};
+      counters.itemsRead += 1;
+      return currencyDefaultsFromItem(out.Item);
+    },
+
+    async saveCurrencyDefaults(defaults) {
+      await put(currencyDefaultsToItem(defaults));
+    },
+
+    async history(authId, range = {}) {
+      const from = range.from === undefined ? undefined : instant(range.from, 'from');
+      const to = range.to === undefined ? undefined : instant(range.to, 'to');
+      if (from && to && from > to) return [];
+      if (range.limit !== undefined && range.limit <= 0) return [];
+      const lower = `${SNAPSHOT_SK_PREFIX}${from ?? ''}`;
+      const upper = to ? `${SNAPSHOT_SK_PREFIX}${to}` : SNAPSHOT_SK_END;
+      const items = await query(
+        {
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+          ExpressionAttributeValues: { ':pk': keys.accountPk(authId), ':lower': lower, ':upper': upper },
+          ScanIndexForward: false,
+        },
+        range.limit,
+      );
+      return items.map(snapshotFromItem);
+    },
+
+    async recentSweeps(limit = 20) {
+      if (limit <= 0) return [];
+      const items = await query(
+        {
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': SWEEP_PK },
+          ScanIndexForward: false,
+        },
+        limit,
+      );
+      return items.map(sweepFromItem);
+    },
+
+    async closingBalances(day = localDay(Date.now(), timezone)) {
+      const items = await query({
+        IndexName: BY_DAY_INDEX,
+        KeyConditionExpression: 'gsi1pk = :day',
+        ExpressionAttributeValues: { ':day': keys.dayPk(day) },
+      });
+      const latest = new Map<string, Snapshot>();
+      for (const snapshot of items.map(snapshotFromItem)) {
+        const seen = latest.get(snapshot.authId);
+        if (!seen || seen.observedAt < snapshot.observedAt) latest.set(snapshot.authId, snapshot);
+      }
+      return [...latest.values()];
+    },
+  };
+}
+
+function instant(text: string, what: string): string {
+  const parsed = parseInstant(text);
+  if (!parsed) throw new Error(`history ${what} is not an ISO instant: ${JSON.stringify(text)}`);
+  return parsed;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,93 @@
+/**
+ * The one definition of the table's keys, index and TTL. Plain data with no SDK or CDK
+ * import: the CDK stack builds the cloud table from it and ensureTable() builds the local
+ * one from it, so the two cannot drift.
+ *
+ * Items (one table):
+ *   account state   pk ACCT#<authId>  sk STATE
+ *   snapshot        pk ACCT#<authId>  sk SNAP#<observedAt>   gsi1pk DAY#<localDay>  gsi1sk <authId>#<observedAt>
+ *   sweep record    pk SWEEP          sk <startedAt>#<sweepId>
+ *   currency config pk CONFIG         sk THRESHOLDS
+ * Snapshots and sweep records carry `expiresAt` (epoch seconds) for the TTL.
+ */
+
+export interface KeyAttribute {
+  readonly name: string;
+  /** DynamoDB scalar type; equal to the CDK AttributeType enum values. */
+  readonly type: 'S' | 'N' | 'B';
+}
+
+export interface GlobalIndex {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  /** Equal to the CDK ProjectionType enum values. */
+  readonly projection: 'ALL' | 'KEYS_ONLY';
+}
+
+export interface TableSchema {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  readonly globalIndexes: readonly GlobalIndex[];
+  /** Epoch seconds; DynamoDB deletes the item some time after. */
+  readonly ttlAttribute: string;
+  /** Equal to the CDK BillingMode enum value. */
+  readonly billingMode: 'PAY_PER_REQUEST';
+}
+
+export const BY_DAY_INDEX = 'byDay';
+
+export const TABLE_SCHEMA: TableSchema = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalIndexes: [
+    {
+      name: BY_DAY_INDEX,
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+      // Snapshots are small and "closing balance of every account for a day" needs the
+      // balance, currency and name: projecting everything saves a GetItem per account.
+      projection: 'ALL',
+    },
+  ],
+  ttlAttribute: 'expiresAt',
+  billingMode: 'PAY_PER_REQUEST',
+};
+
+export const STATE_SK = 'STATE';
+export const SNAPSHOT_SK_PREFIX = 'SNAP#';
+export const SWEEP_PK = 'SWEEP';
+
+// A type alias, not an interface, so that a key is assignable to a generic item record.
+export type ItemKey = { pk: string; sk: string };
+
+export const keys = {
+  accountPk: (authId: string): string => `ACCT#${authId}`,
+  state: (authId: string): ItemKey => ({ pk: keys.accountPk(authId), sk: STATE_SK }),
+  snapshot: (authId: string, observedAt: string): ItemKey => ({
+    pk: keys.accountPk(authId),
+    sk: `${SNAPSHOT_SK_PREFIX}${observedAt}`,
+  }),
+  /** The byDay index keys of a snapshot: sorted by account, then time within the day. */
+  snapshotByDay: (
+    localDay: string,
+    authId: string,
+    observedAt: string,
+  ): { gsi1pk: string; gsi1sk: string } => ({
+    gsi1pk: keys.dayPk(localDay),
+    gsi1sk: `${authId}#${observedAt}`,
+  }),
+  dayPk: (localDay: string): string => `DAY#${localDay}`,
+  sweep: (startedAt: string, sweepId: string): ItemKey => ({ pk: SWEEP_PK, sk: `${startedAt}#${sweepId}` }),
+  currencyThresholds: (): ItemKey => ({ pk: 'CONFIG', sk: 'THRESHOLDS' }),
+};
+
+const SECONDS_PER_DAY = 86_400;
+
+/** The TTL value (epoch seconds) of an item that should live `retentionDays` after `iso`. */
+export function expiresAt(iso: string, retentionDays: number): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms))
+    throw new Error(`cannot compute expiresAt of an invalid instant: ${JSON.stringify(iso)}`);
+  return Math.floor(ms / 1000) + retentionDays * SECONDS_PER_DAY;
+}

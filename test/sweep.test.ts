@@ -1,0 +1,248 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CredentialsError } from '../functions/core/errors.ts';
+import { atMost, lessThan } from '../functions/core/money.ts';
+import { type Harness, startHarness } from './support/harness.ts';
+
+let harness: Harness | null = null;
+
+async function open(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
+  harness = await startHarness(options);
+  return harness;
+}
+
+afterEach(async () => {
+  await harness?.close();
+  harness = null;
+});
+
+/** What the sim's own data says each alertable account's first alert must be. */
+function expectedFirstAlerts(h: Harness): Map<string, 'low' | 'critical'> {
+  const expected = new Map<string, 'low' | 'critical'>();
+  for (const id of h.sim.accountIds()) {
+    const a = h.sim.getAccount(id);
+    if (!a || a.postpaid || !a.is_active || !a.enabled) continue;
+    if (atMost(a.cash_credits, '0')) expected.set(id, 'critical');
+    else if (lessThan(a.cash_credits, '100')) expected.set(id, 'low');
+  }
+  return expected;
+}
+
+function healthyAlertable(h: Harness, exclude: Set<string>): string {
+  const id = h.sim.accountIds().find((candidate) => {
+    const a = h.sim.getAccount(candidate);
+    return (
+      a &&
+      !exclude.has(candidate) &&
+      !a.postpaid &&
+      a.is_active &&
+      a.enabled &&
+      !lessThan(a.cash_credits, '200')
+    );
+  });
+  if (!id) throw new Error('the seeded accounts hold no healthy alertable account');
+  return id;
+}
+
+describe('a sweep over the simulator into dynalite', () => {
+  it('reads every account once, stores a snapshot each and raises exactly the alerts the balances call for', async () => {
+    // Arrange
+    const h = await open();
+    const expected = expectedFirstAlerts(h);
+
+    // Act
+    const summary = await h.sweep();
+
+    // Assert
+    expect(summary).toMatchObject({ accountsListed: 60, balancesFetched: 60, failed: 0, complete: true });
+    expect(summary.snapshotsWritten).toBe(60);
+    expect(expected.size).toBeGreaterThan(0);
+    expect(new Map(summary.notifications.map((n) => [n.authId, n.type]))).toEqual(expected);
+    expect(h.notifier.delivered).toHaveLength(expected.size);
+    const state = await h.store.getState([...expected.keys()][0] as string);
+    expect(state?.outbox).toEqual([]);
+  });
+
+  it('stays quiet and writes nothing when nothing moved', async () => {
+    // Arrange
+    const h = await open();
+    await h.sweep();
+    const writesBefore = h.store.stats().itemsWritten;
+
+    // Act
+    const repeat = await h.sweep();
+
+    // Assert
+    expect(repeat.notifications).toEqual([]);
+    expect(repeat.snapshotsWritten).toBe(0);
+    expect(repeat.stateWrites).toBe(0);
+    // Only the sweep record itself.
+    expect(h.store.stats().itemsWritten - writesBefore).toBe(1);
+  });
+
+  it('announces a top-up as recovered and a drop as low, one notification each', async () => {
+    // Arrange
+    const h = await open();
+    const first = await h.sweep();
+    const low = first.notifications.find((n) => n.type === 'low');
+    if (!low) throw new Error('no LOW account seeded');
+    const healthy = healthyAlertable(h, new Set(first.notifications.map((n) => n.authId)));
+    h.sim.setBalance(low.authId, '5000.00000');
+    h.sim.setBalance(healthy, '42.50000');
+
+    // Act
+    const second = await h.sweep();
+
+    // Assert
+    expect(second.notifications.map((n) => [n.authId, n.type]).sort()).toEqual(
+      [
+        [low.authId, 'recovered'],
+        [healthy, 'low'],
+      ].sort(),
+    );
+    expect(second.snapshotsWritten).toBe(2);
+    const history = await h.store.history(healthy);
+    expect(history.map((s) => s.balance)).toEqual(['42.50000', expect.any(String)]);
+  });
+
+  it('keeps a notification pending when the notifier fails, and the next sweep delivers it once', async () => {
+    // Arrange
+    const h = await open();
+    h.notifier.failing = true;
+    const failed = await h.sweep();
+    h.notifier.failing = false;
+
+    // Act
+    const retry = await h.sweep();
+    const after = await h.sweep();
+
+    // Assert
+    expect(failed.notifications).toEqual([]);
+    expect(failed.pendingNotifications).toBe(expectedFirstAlerts(h).size);
+    expect(retry.notifications.map((n) => n.id).sort()).toEqual(h.notifier.delivered.map((n) => n.id).sort());
+    expect(retry.notifications).toHaveLength(failed.pendingNotifications);
+    expect(after.notifications).toEqual([]);
+  });
+
+  it('never lets two overlapping sweeps both notify one transition', async () => {
+    // Arrange
+    const h = await open({ latencyMs: 3 });
+
+    // Act
+    const [a, b] = await Promise.all([h.sweep(), h.sweep()]);
+
+    // Assert
+    const ids = h.notifier.delivered.map((n) => `${n.authId}:${n.type}`);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(expectedFirstAlerts(h).size);
+    expect(a.notifications.length + b.notifications.length).toBe(ids.length);
+  });
+
+  it('goes on past an account that keeps failing, leaves its level alone and says the sweep was incomplete', async () => {
+    // Arrange
+    const h = await open();
+    await h.sweep();
+    const victim = [...expectedFirstAlerts(h).keys()][0] as string;
+    const levelBefore = (await h.store.getState(victim))?.level;
+    h.sim.setBalance(victim, '9999.00000');
+    h.sim.addFault({ kind: 'server-error', route: 'balance', authId: victim, status: 502 });
+
+    // Act
+    const summary = await h.sweep();
+
+    // Assert
+    expect(summary).toMatchObject({ accountsListed: 60, balancesFetched: 59, failed: 1, complete: false });
+    expect(summary.failures[0]?.authId).toBe(victim);
+    expect(summary.failures[0]?.reason).toMatch(/502/);
+    expect((await h.store.getState(victim))?.level).toBe(levelBefore);
+    expect(summary.notifications).toEqual([]);
+  });
+
+  it('stops at once with a credentials error when the partner token is rejected', async () => {
+    // Arrange
+    const h = await open();
+
+    // Act
+    const attempt = h.sweep({ client: { authToken: 'wrong-token' } });
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(CredentialsError);
+    expect(h.notifier.delivered).toEqual([]);
+  });
+
+  it('stops cleanly at its deadline and reports what it did not reach', async () => {
+    // Arrange
+    const h = await open({ accounts: 400, latencyMs: 25 });
+
+    // Act
+    const summary = await h.sweep({
+      deadline: Date.now() + 400,
+      publishReserveMs: 100,
+      settings: { concurrency: 4 },
+    });
+
+    // Assert
+    expect(summary.complete).toBe(false);
+    expect(summary.stoppedReason).toMatch(/deadline/);
+    expect(summary.balancesFetched).toBeGreaterThan(0);
+    expect(summary.balancesFetched).toBeLessThan(400);
+    expect(summary.failed).toBe(0);
+    expect(summary.balancesFetched + summary.unreached).toBe(summary.accountsListed);
+  });
+
+  it('never has more balance reads in flight than its concurrency', async () => {
+    // Arrange
+    const h = await open({ accounts: 150, latencyMs: 5 });
+
+    // Act
+    await h.sweep({ settings: { concurrency: 3 } });
+
+    // Assert: three balance reads plus the look-ahead page request.
+    expect(h.sim.stats().maxInFlight).toBeLessThanOrEqual(4);
+    expect(h.sim.stats().maxInFlight).toBeGreaterThanOrEqual(3);
+  });
+
+  it('writes the first snapshot of each partner-local day even when nothing moved', async () => {
+    // Arrange: 23:59 and 00:01 in Asia/Kolkata, two minutes and one day apart.
+    const h = await open();
+    await h.sweep({ now: '2026-11-27T18:29:00.000Z' });
+
+    // Act
+    const sameDay = await h.sweep({ now: '2026-11-27T18:29:30.000Z' });
+    const nextDay = await h.sweep({ now: '2026-11-27T18:31:00.000Z' });
+
+    // Assert
+    expect(sameDay.snapshotsWritten).toBe(0);
+    expect(nextDay.snapshotsWritten).toBe(60);
+    expect(nextDay.notifications).toEqual([]);
+  });
+
+  it('reminds after the interval while an account stays low', async () => {
+    // Arrange
+    const h = await open();
+    const first = await h.sweep({ now: '2026-11-27T00:00:00.000Z' });
+
+    // Act
+    const early = await h.sweep({ now: '2026-11-27T23:00:00.000Z' });
+    const due = await h.sweep({ now: '2026-11-28T00:00:00.000Z' });
+
+    // Assert
+    expect(early.notifications).toEqual([]);
+    expect(due.notifications.map((n) => n.type)).toEqual(first.notifications.map(() => 'reminder'));
+  });
+
+  it('watches the partner wallet and raises partner_low once', async () => {
+    // Arrange
+    const h = await open({ partnerBalance: '750.00000' });
+
+    // Act
+    const first = await h.sweep({ partnerThreshold: '1000.00000' });
+    const second = await h.sweep({ partnerThreshold: '1000.00000' });
+
+    // Assert
+    const partner = first.notifications.filter((n) => n.type === 'partner_low');
+    expect(partner).toHaveLength(1);
+    expect(partner[0]).toMatchObject({ authId: h.sim.partner.authId, balance: '750.00000', level: 'LOW' });
+    expect(first.partner).toMatchObject({ balance: '750.00000', level: 'LOW' });
+    expect(second.notifications.filter((n) => n.type === 'partner_low')).toEqual([]);
+  });
+});
