@@ -22,6 +22,9 @@ export const ENV = {
   schedulePeriodMinutes: 'SCHEDULE_PERIOD_MINUTES',
 } as const;
 
+/** What the stack writes into a new secret until the partner puts the real credentials in it. */
+export const SECRET_PLACEHOLDER = 'REPLACE_ME';
+
 /** The Scheduler target's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
 export interface ScheduledInput {
   scheduledTime?: string;

@@ -60,6 +60,8 @@ export interface Simulator {
   addFault(fault: FaultSpec): void;
   clearFaults(): void;
   setLatency(ms: number): void;
+  /** The partner rotates its token in the console: from now on only the new one is accepted. */
+  rotatePartnerToken(authToken: string): void;
   stats(): SimStats;
   resetStats(): void;
 }
@@ -202,6 +204,10 @@ class VobizSimulator implements Simulator {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  rotatePartnerToken(authToken: string): void {
+    this.partner.authToken = authToken;
   }
 
   setLatency(ms: number): void {

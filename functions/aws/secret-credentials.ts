@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { SECRET_PLACEHOLDER as PLACEHOLDER } from '../contract.ts';
 import { ConfigError, FatalError, oneLine } from '../core/errors.ts';
 
 /**
@@ -11,9 +12,6 @@ export interface PartnerCredentials {
   authId: string;
   authToken: string;
 }
-
-/** What the stack writes until the partner puts the real value. */
-export const PLACEHOLDER = 'REPLACE_ME';
 
 const secretSchema = z.object({
   authId: z.string().trim().min(1),

@@ -45,3 +45,8 @@ export function released(
     ),
   };
 }
+
+/** A muted account is still recorded; its notifications wait until the mute ends (the mute expires by itself). */
+export function isMuted(state: AccountState, now: string): boolean {
+  return state.mute !== null && Date.parse(state.mute.until) > Date.parse(now);
+}

@@ -3,7 +3,7 @@ import type { SweepConfig } from './config.ts';
 import { bySeverity } from './display.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
 import { addAmounts, sameAmount } from './money.ts';
-import { claimExpired, ownedBy, released, withoutEntries } from './outbox.ts';
+import { claimExpired, isMuted, ownedBy, released, withoutEntries } from './outbox.ts';
 import { decide, type PolicySettings, resolveThresholds } from './policy.ts';
 import type { CurrencyDefaults, NotifierPort, StorePort, VobizPort } from './ports.ts';
 import { localDay } from './time.ts';
@@ -155,6 +155,7 @@ class Sweep {
 
   private async readAll(): Promise<void> {
     const slots = new Semaphore(this.config.concurrency);
+    const writeSlots = new Semaphore(this.config.concurrency * 2);
     const rate = createRateLimiter(this.config.requestsPerSecond, this.clock, this.deps.sleep ?? realSleep);
     const inFlight = new Set<Promise<void>>();
     const requestOptions = { deadline: this.readDeadline, signal: this.abort.signal };
@@ -174,11 +175,22 @@ class Sweep {
           }
           await slots.acquire();
           const task = (async () => {
+            let reading = true;
+            let writing = false;
+            // The read slot is handed over to a write slot as soon as the balance is in: store
+            // latency then never idles the API slots, while a backed-up store still holds reads back.
+            const toWriting = async () => {
+              await writeSlots.acquire();
+              writing = true;
+              slots.release();
+              reading = false;
+            };
             try {
               await rate.take();
-              await this.processAccount(account, states.get(account.authId), requestOptions);
+              await this.processAccount(account, states.get(account.authId), requestOptions, toWriting);
             } finally {
-              slots.release();
+              if (reading) slots.release();
+              if (writing) writeSlots.release();
             }
           })();
           inFlight.add(task);
@@ -258,6 +270,7 @@ class Sweep {
     account: Account,
     prev: AccountState | undefined,
     requestOptions: { deadline: number | undefined; signal: AbortSignal },
+    toWriting: () => Promise<void>,
   ): Promise<void> {
     if (this.fatal || this.pastReadDeadline()) {
       this.unreached++;
@@ -277,6 +290,7 @@ class Sweep {
       } else {
         this.recordFailure(account.authId, oneLine(error));
         // A failed read never changes a level, but work left by an earlier sweep still gets picked up.
+        await toWriting();
         if (prev)
           await this.save(prev, (state) => this.unlessVanished(state, (s) => this.claimInherited(s))).catch(
             (e) => this.storeFailed(e),
@@ -289,6 +303,7 @@ class Sweep {
       return;
     }
     this.balancesFetched++;
+    await toWriting();
     const balance = result.balance;
     this.totals[balance.currency] = addAmounts(this.totals[balance.currency] ?? '0', balance.cashCredits);
     const observedAt = this.nowIso();
@@ -318,8 +333,11 @@ class Sweep {
     }
   }
 
+  /** Takes over delivery of notifications an earlier sweep left behind, unless the account is muted. */
   private claimInherited(state: AccountState): AccountState {
-    return claimExpired(state, this.options.sweepId, this.nowIso(), this.settings.claimLeaseMs);
+    const now = this.nowIso();
+    if (isMuted(state, now)) return state;
+    return claimExpired(state, this.options.sweepId, now, this.settings.claimLeaseMs);
   }
 
   /** Adds the day's first snapshot, or one for a changed balance, to a decided state. */
@@ -403,39 +421,54 @@ class Sweep {
     this.stop(error instanceof CredentialsError ? 'partner credentials rejected' : oneLine(error));
   }
 
-  /** Publishes everything this sweep owns, most severe first, then settles each outbox entry. */
+  /**
+   * Publishes everything this sweep owns, most severe first, then settles each outbox entry:
+   * removed once accepted, released for the next sweep when not. A muted account's
+   * notifications are not published: released, they wait in its outbox until the mute ends.
+   */
   private async deliver(): Promise<{ delivered: Notification[]; pending: number }> {
-    const pending: PendingNotification[] = [...this.owned.values()].flatMap((s) =>
-      ownedBy(s, this.options.sweepId),
-    );
-    if (pending.length === 0) return { delivered: [], pending: 0 };
+    const now = this.nowIso();
+    const states = [...this.owned.values()];
+    const pending: PendingNotification[] = states
+      .filter((s) => !isMuted(s, now))
+      .flatMap((s) => ownedBy(s, this.options.sweepId));
+    const held = states.filter((s) => isMuted(s, now)).flatMap((s) => ownedBy(s, this.options.sweepId));
+    if (pending.length === 0 && held.length === 0) return { delivered: [], pending: 0 };
     pending.sort(bySeverity);
     const notifications = pending.map(stripClaim);
-    let outcomes: Awaited<ReturnType<NotifierPort['publish']>>;
-    try {
-      outcomes = await this.deps.notifier.publish(notifications);
-    } catch (error) {
-      outcomes = notifications.map((n) => ({ id: n.id, ok: false as const, error: oneLine(error) }));
+    let outcomes: Awaited<ReturnType<NotifierPort['publish']>> = [];
+    if (notifications.length > 0) {
+      try {
+        outcomes = await this.deps.notifier.publish(notifications);
+      } catch (error) {
+        outcomes = notifications.map((n) => ({ id: n.id, ok: false as const, error: oneLine(error) }));
+      }
     }
     const accepted = new Set(outcomes.filter((o) => o.ok).map((o) => o.id));
     for (const outcome of outcomes) {
       if (!outcome.ok) this.log({ type: 'publish-failed', id: outcome.id, reason: outcome.error });
     }
-    const failedIds = new Set(notifications.map((n) => n.id).filter((id) => !accepted.has(id)));
-    const now = this.nowIso();
+    const unsent = new Set([...pending, ...held].map((n) => n.id).filter((id) => !accepted.has(id)));
+    // Bounded like the reads: a first sweep may settle thousands of outboxes.
+    const slots = new Semaphore(this.config.concurrency);
     await Promise.all(
-      [...this.owned.values()].map((state) =>
-        this.save(state, (current) =>
-          this.unlessVanished(current, (s) =>
-            released(withoutEntries(s, accepted), failedIds, this.options.sweepId, now),
-          ),
-        )
-          .then(() => undefined)
-          .catch((error) => this.storeFailed(error)),
-      ),
+      states.map(async (state) => {
+        await slots.acquire();
+        try {
+          await this.save(state, (current) =>
+            this.unlessVanished(current, (s) =>
+              released(withoutEntries(s, accepted), unsent, this.options.sweepId, now),
+            ),
+          );
+        } catch (error) {
+          this.storeFailed(error);
+        } finally {
+          slots.release();
+        }
+      }),
     );
     if (this.fatal) throw this.fatal;
-    return { delivered: notifications.filter((n) => accepted.has(n.id)), pending: failedIds.size };
+    return { delivered: notifications.filter((n) => accepted.has(n.id)), pending: unsent.size };
   }
 
   /** Keeps a record of the failed sweep when the store still works, then fails. */

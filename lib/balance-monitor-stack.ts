@@ -1,0 +1,379 @@
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
+import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AccountRootPrincipal,
+  PolicyDocument,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+  TimeWindow,
+} from 'aws-cdk-lib/aws-scheduler';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
+import {
+  ENV,
+  METRICS,
+  SECRET_PLACEHOLDER as PLACEHOLDER_VALUE,
+  SWEEP_HANDLER,
+} from '../functions/contract.ts';
+import { alarmNamePrefix, SweepAlarms } from './alarms.ts';
+import type { StackConfig } from './config.ts';
+import { SweepDashboard } from './dashboard.ts';
+import { HistoryTable } from './history-table.ts';
+import { InvokeSweep } from './invoke-sweep.ts';
+import { SweepFunction } from './sweep-function.ts';
+
+/** The L1 resource of an L2 construct: acknowledgements go there, so they cover that resource only. */
+function cfn(construct: IConstruct): IConstruct {
+  const child = construct.node.defaultChild;
+  if (!child) throw new Error(`${construct.node.path} has no default child to acknowledge a finding on`);
+  return child;
+}
+
+export interface BalanceMonitorStackProps extends StackProps {
+  config: StackConfig;
+}
+
+/** What the partner puts into the created secret after the first deploy. */
+export const SECRET_PLACEHOLDER = JSON.stringify({ authId: PLACEHOLDER_VALUE, authToken: PLACEHOLDER_VALUE });
+
+/**
+ * Everything the monitor needs in one account and region, deployed with one command:
+ * history table, credentials secret, alert and ops topics, the sweep function and its
+ * schedule, the alarms that watch the monitor itself, and a dashboard.
+ */
+export class BalanceMonitorStack extends Stack {
+  readonly table: ITable;
+  readonly secret: ISecret;
+  readonly alertTopic: Topic;
+  readonly opsTopic: Topic;
+  readonly sweepFunction: SweepFunction;
+  readonly deadLetterQueue: Queue;
+  readonly schedule: Schedule;
+  readonly alarms: SweepAlarms;
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: BalanceMonitorStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const periodMinutes = config.schedule.periodMinutes;
+
+    const history = new HistoryTable(this, 'History');
+    this.table = history.table;
+
+    const key = this.topicKey();
+    this.alertTopic = new Topic(this, 'AlertTopic', {
+      displayName: 'Vobiz balance alerts',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    this.opsTopic = new Topic(this, 'OpsTopic', {
+      displayName: 'Vobiz balance monitor ops',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    this.subscribe(this.alertTopic, config.alertEmails, 'Alert');
+    this.subscribe(this.opsTopic, config.opsEmails, 'Ops');
+
+    this.secret = config.existingSecretName
+      ? Secret.fromSecretNameV2(this, 'Credentials', config.existingSecretName)
+      : this.placeholderSecret();
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const rule of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      Validations.of(cfn(this.deadLetterQueue)).acknowledge({
+        id: rule,
+        reason:
+          'This queue is itself the dead-letter queue of the schedule and the on-failure destination of the function; nothing consumes it, so there is nothing to redrive to.',
+      });
+    }
+
+    const role = new Role(this, 'SweepRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The sweep function: its table, its secret, the alert topic, its log group; nothing else.',
+    });
+    const logGroup = new LogGroup(this, 'SweepLogs', {
+      retention: config.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // At most one period old: a sweep that waited longer than that is superseded by the next slot.
+    const maxEventAge = Duration.minutes(periodMinutes);
+    this.sweepFunction = new SweepFunction(this, 'SweepFunction', {
+      entry: SWEEP_HANDLER.entry,
+      handler: SWEEP_HANDLER.export,
+      description: 'Reads every Vobiz customer balance, keeps history, alerts on low wallets.',
+      role,
+      logGroup,
+      memorySize: config.memorySize,
+      timeout: Duration.seconds(config.timeoutSeconds),
+      reservedConcurrentExecutions: config.reservedConcurrency ?? undefined,
+      // The schedule retries delivery; a failed sweep is retried by the next slot, not by Lambda.
+      retryAttempts: 0,
+      // Lambda keeps an asynchronous event for six hours at most.
+      maxEventAge: Duration.seconds(Math.min(maxEventAge.toSeconds(), 6 * 3600)),
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      environment: {
+        [ENV.tableName]: this.table.tableName,
+        [ENV.secretId]: config.existingSecretName ?? this.secret.secretArn,
+        [ENV.alertTopicArn]: this.alertTopic.topicArn,
+        [ENV.apiBaseUrl]: config.apiBaseUrl,
+        [ENV.sweepConfig]: JSON.stringify(config.sweep),
+        [ENV.partnerThreshold]: config.partnerThreshold,
+        [ENV.digestSize]: String(config.digestSize),
+        [ENV.schedulePeriodMinutes]: String(periodMinutes),
+        POWERTOOLS_SERVICE_NAME: METRICS.service,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+      },
+    });
+    Validations.of(cfn(this.sweepFunction)).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Failed asynchronous invocations go to the on-failure destination (the dead-letter queue), which records the error and the request; a DeadLetterConfig would deliver the same failure twice.',
+    });
+    Validations.of(cfn(this.sweepFunction)).acknowledge({
+      id: 'Serverless-LambdaTracing',
+      reason:
+        'X-Ray needs xray:PutTraceSegments on Resource "*", which the least-privilege rule of this stack forbids; one function calling one API is traced by its JSON logs (sweep id on every line) and EMF metrics.',
+    });
+    this.grantSweepPermissions(role, logGroup, history, key);
+
+    this.schedule = new Schedule(this, 'SweepSchedule', {
+      description: `Runs the balance sweep (${config.schedule.expression}).`,
+      schedule: ScheduleExpression.expression(
+        config.schedule.expression,
+        TimeZone.of(config.scheduleTimezone),
+      ),
+      timeWindow: TimeWindow.off(),
+      target: new InvokeSweep(this.sweepFunction, {
+        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
+        retryAttempts: config.retryAttempts,
+        maxEventAge,
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    });
+
+    this.alarms = new SweepAlarms(this, 'Alarms', {
+      sweepFunction: this.sweepFunction,
+      deadLetterQueue: this.deadLetterQueue,
+      opsTopic: this.opsTopic,
+      periodMinutes,
+      failedReadRatio: config.failedReadAlarmRatio,
+    });
+    this.dashboard = new SweepDashboard(this, 'Dashboard', {
+      sweepFunction: this.sweepFunction,
+      deadLetterQueue: this.deadLetterQueue,
+      alarms: this.alarms.all,
+      periodMinutes,
+    }).dashboard;
+
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Balance history table' });
+    new CfnOutput(this, 'AlertTopicArn', {
+      value: this.alertTopic.topicArn,
+      description: 'Low-balance alerts',
+    });
+    new CfnOutput(this, 'OpsTopicArn', {
+      value: this.opsTopic.topicArn,
+      description: 'Alarms about the monitor itself',
+    });
+    new CfnOutput(this, 'SecretName', {
+      value: config.existingSecretName ?? this.secret.secretName,
+      description: 'Put {"authId": "...", "authToken": "..."} here',
+    });
+    new CfnOutput(this, 'FunctionName', {
+      value: this.sweepFunction.functionName,
+      description: 'The sweep function',
+    });
+    new CfnOutput(this, 'LogGroupName', {
+      value: logGroup.logGroupName,
+      description: "The sweep function's logs",
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+      description: 'CloudWatch dashboard',
+    });
+  }
+
+  /**
+   * One customer-managed key for both topics. Its policy names every action it allows
+   * (no kms:*): the account may administer the key, principals of the account may use it
+   * only through SNS, and CloudWatch may use it only for this stack's alarms.
+   */
+  private topicKey(): Key {
+    const account = new AccountRootPrincipal();
+    const policy = new PolicyDocument({
+      statements: [
+        new PolicyStatement({
+          sid: 'AdministerKeyFromThisAccount',
+          principals: [account],
+          actions: [
+            'kms:CancelKeyDeletion',
+            'kms:DescribeKey',
+            'kms:DisableKey',
+            'kms:DisableKeyRotation',
+            'kms:EnableKey',
+            'kms:EnableKeyRotation',
+            'kms:GetKeyPolicy',
+            'kms:GetKeyRotationStatus',
+            'kms:ListKeyRotations',
+            'kms:ListResourceTags',
+            'kms:PutKeyPolicy',
+            'kms:RotateKeyOnDemand',
+            'kms:ScheduleKeyDeletion',
+            'kms:TagResource',
+            'kms:UntagResource',
+            'kms:UpdateKeyDescription',
+          ],
+          resources: ['*'],
+        }),
+        new PolicyStatement({
+          sid: 'PublishThroughSnsFromThisAccount',
+          principals: [account],
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${this.region}.amazonaws.com` } },
+        }),
+        new PolicyStatement({
+          sid: 'CloudWatchAlarmsOfThisStackPublish',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': this.account },
+            ArnLike: {
+              'aws:SourceArn': this.formatArn({
+                service: 'cloudwatch',
+                resource: 'alarm',
+                resourceName: `${alarmNamePrefix(this)}*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            },
+          },
+        }),
+      ],
+    });
+    return new Key(this, 'TopicKey', {
+      description: 'Encrypts the Vobiz balance monitor topics',
+      enableKeyRotation: true,
+      policy,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+  }
+
+  private subscribe(topic: Topic, emails: readonly string[], what: string): void {
+    for (const email of emails) {
+      const subscription = topic.addSubscription(new EmailSubscription(email));
+      Validations.of(cfn(subscription)).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason: `${what} subscriptions are email addresses: SNS retries email delivery itself, and a dead-letter queue of undelivered emails would be a second inbox nobody reads; failed deliveries show in the topic's NumberOfNotificationsFailed metric.`,
+      });
+    }
+  }
+
+  private placeholderSecret(): Secret {
+    const secret = new Secret(this, 'Credentials', {
+      description: 'Vobiz partner API credentials: {"authId": "...", "authToken": "..."}',
+      // Not a secret: the handler recognises it and says the real value is still missing.
+      secretStringValue: SecretValue.unsafePlainText(SECRET_PLACEHOLDER),
+    });
+    Validations.of(cfn(secret)).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The value is the partner API credential that Vobiz issues; there is no API to mint a new one, so it is rotated by hand (put-secret-value) and the function picks it up within five minutes or on the first 401.',
+    });
+    return secret;
+  }
+
+  private grantSweepPermissions(role: Role, logGroup: LogGroup, history: HistoryTable, key: Key): void {
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    // Exactly the calls the DynamoDB store and the run guard make (functions/aws/).
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadWriteHistory',
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+        ],
+        resources: [history.table.tableArn],
+      }),
+    );
+    if (history.indexArns.length > 0) {
+      role.addToPolicy(
+        new PolicyStatement({
+          sid: 'QueryHistoryByDay',
+          actions: ['dynamodb:Query'],
+          resources: history.indexArns,
+        }),
+      );
+    }
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadCredentials',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.secretArnForPolicy()],
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'PublishAlerts',
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'EncryptAlertsForTheTopic',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [key.keyArn],
+      }),
+    );
+  }
+
+  /** Created: its full ARN. Imported by name: the name plus the six random characters Secrets Manager appends. */
+  private secretArnForPolicy(): string {
+    if (this.secret instanceof Secret) return this.secret.secretArn;
+    return this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${this.secret.secretName}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+}
