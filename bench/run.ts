@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { handlerBundle } from './handler-bundle.ts';
 
 const PARTNER = { id: 'PA_BENCH0001', token: 'bench-partner-token' };
 const LATENCY_MS = 50;
@@ -213,8 +214,11 @@ const results = {
   ...(parts.size === 0 || parts.has('speed') ? await speedAndWrites() : {}),
   ...(parts.size === 0 || parts.has('memory') ? await memory() : {}),
 };
+// Figures without a bound of their own: reported, not judged.
+const bundle = parts.size === 0 || parts.has('bundle') ? await handlerBundle() : {};
 const report = {
   ...results,
+  ...bundle,
   pass: Object.values(results).every((r) => r.pass),
   benchSeconds: round((Date.now() - started) / 1000, 1),
   node: process.version,
