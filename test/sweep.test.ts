@@ -246,3 +246,40 @@ describe('a sweep over the simulator into dynalite', () => {
     expect(second.notifications.filter((n) => n.type === 'partner_low')).toEqual([]);
   });
 });
+
+describe('a muted account', () => {
+  it('is still recorded while its notifications wait, and they go out once the mute has ended', async () => {
+    // Arrange
+    const h = await open();
+    await h.sweep({ now: '2026-11-27T00:00:00.000Z' });
+    const id = h.sim.accountIds().find((candidate) => {
+      const a = h.sim.getAccount(candidate);
+      return a && !a.postpaid && a.is_active && a.enabled && !lessThan(a.cash_credits, '200');
+    }) as string;
+    const state = await h.store.getState(id);
+    if (!state) throw new Error('no state');
+    const muted = {
+      ...state,
+      mute: { until: '2026-11-27T06:00:00.000Z', reason: 'customer on holiday' },
+      version: state.version + 1,
+    };
+    expect(await h.store.commit({ state: muted, expectedVersion: state.version })).toBe('ok');
+    h.sim.setBalance(id, '12.00000');
+
+    // Act
+    const during = await h.sweep({ now: '2026-11-27T03:00:00.000Z' });
+    const stillMuted = await h.sweep({ now: '2026-11-27T05:00:00.000Z' });
+    const after = await h.sweep({ now: '2026-11-27T06:00:01.000Z' });
+
+    // Assert
+    expect(during.notifications).toEqual([]);
+    expect(during.pendingNotifications).toBe(1);
+    expect(during.snapshotsWritten).toBe(1);
+    expect(stillMuted.notifications).toEqual([]);
+    expect(stillMuted.stateWrites).toBe(0);
+    expect(after.notifications.map((n) => [n.authId, n.type, n.observedAt])).toEqual([
+      [id, 'low', '2026-11-27T03:00:00.000Z'],
+    ]);
+    expect((await h.store.getState(id))?.outbox).toEqual([]);
+  });
+});
