@@ -62,6 +62,9 @@ function state(authId: string, overrides: Partial<AccountState> = {}): AccountSt
     override: null,
     mute: null,
     outbox: [],
+    runway: null,
+    forecastEpisode: false,
+    spikeEpisode: false,
     version: 1,
     ...overrides,
   };

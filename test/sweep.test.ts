@@ -283,3 +283,44 @@ describe('a muted account', () => {
     expect((await h.store.getState(id))?.outbox).toEqual([]);
   });
 });
+
+describe('looking ahead', () => {
+  it('forecasts a steady burn once, and flags a burst of spend as a spike, from the stored history', async () => {
+    // Arrange: X burns 100 an hour from 4700; Y spends 10 an hour, then 1500 in one hour.
+    const h = await open();
+    const [x, y] = h.sim.accountIds().filter((candidate) => {
+      const a = h.sim.getAccount(candidate);
+      return a && !a.postpaid && a.is_active && a.enabled;
+    }) as [string, string];
+    h.sim.setBalance(x, '4700.00000');
+    h.sim.setBalance(y, '90000.00000');
+    const times = Array.from({ length: 9 }, (_, i) => `2026-11-27T${String(i).padStart(2, '0')}:00:00.000Z`);
+    const notified: Array<{ type: string; authId: string; at: string }> = [];
+
+    // Act
+    for (const [i, now] of times.entries()) {
+      if (i > 0) {
+        h.sim.adjustBalance(x, '-100');
+        h.sim.adjustBalance(y, i === 8 ? '-1500' : '-10');
+      }
+      const summary = await h.sweep({ now });
+      for (const n of summary.notifications) {
+        if (n.authId === x || n.authId === y) notified.push({ type: n.type, authId: n.authId, at: now });
+      }
+    }
+
+    // Assert: at 06:00 X has 6 hours of history and 4100 left at 100/h: 41 h, under 48.
+    expect(notified).toEqual([
+      { type: 'forecast', authId: x, at: '2026-11-27T06:00:00.000Z' },
+      { type: 'spike', authId: y, at: '2026-11-27T08:00:00.000Z' },
+    ]);
+    const state = await h.store.getState(x);
+    expect(state?.runway).toMatchObject({
+      status: 'known',
+      hours: 39,
+      ratePerHour: '100.00000',
+      basis: '24h',
+    });
+    expect(state?.forecastEpisode).toBe(true);
+  });
+});

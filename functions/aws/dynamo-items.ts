@@ -6,6 +6,7 @@ import type {
   Mute,
   NotificationType,
   PendingNotification,
+  Runway,
   Snapshot,
   SweepSummary,
   ThresholdOverride,
@@ -33,6 +34,8 @@ const NOTIFICATION_TYPES: Record<NotificationType, true> = {
   critical: true,
   recovered: true,
   reminder: true,
+  forecast: true,
+  spike: true,
   partner_low: true,
   partner_recovered: true,
 };
@@ -160,7 +163,23 @@ function pendingToItem(n: PendingNotification): Item {
     sweepId: n.sweepId,
     claimedBy: n.claimedBy,
     claimUntil: n.claimUntil,
+    runway: runwayToItem(n.runway),
   };
+}
+
+// A derived, display-only value: kept as a JSON string (its rate is a decimal string inside, exact).
+function runwayToItem(runway: Runway | null | undefined): string | null {
+  return runway ? JSON.stringify(runway) : null;
+}
+
+function optionalRunway(r: ItemReader): { runway?: Runway } {
+  const runway = runwayFromItem(r);
+  return runway ? { runway } : {};
+}
+
+function runwayFromItem(r: ItemReader): Runway | null {
+  const text = r.strOrNull('runway');
+  return text ? (JSON.parse(text) as Runway) : null;
 }
 
 function pendingFromItem(r: ItemReader): PendingNotification {
@@ -182,6 +201,7 @@ function pendingFromItem(r: ItemReader): PendingNotification {
     sweepId: r.str('sweepId'),
     claimedBy: r.str('claimedBy'),
     claimUntil: r.str('claimUntil'),
+    ...optionalRunway(r),
   };
 }
 
@@ -206,6 +226,9 @@ export function stateToItem(s: AccountState): Item {
     override: s.override ? overrideToItem(s.override) : null,
     mute: s.mute ? { until: s.mute.until, reason: s.mute.reason } : null,
     outbox: s.outbox.map(pendingToItem),
+    runway: runwayToItem(s.runway),
+    forecastEpisode: s.forecastEpisode ?? false,
+    spikeEpisode: s.spikeEpisode ?? false,
     version: s.version,
   };
 }
@@ -228,6 +251,9 @@ export function stateFromItem(item: Item): AccountState {
     override: override ? overrideFromItem(override) : null,
     mute: mute ? muteFromItem(mute) : null,
     outbox: r.list('outbox').map(pendingFromItem),
+    runway: runwayFromItem(r),
+    forecastEpisode: r.raw('forecastEpisode') === true,
+    spikeEpisode: r.raw('spikeEpisode') === true,
     version: r.int('version'),
   };
 }

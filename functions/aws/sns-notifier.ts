@@ -181,6 +181,10 @@ function headline(n: Notification): string {
       return `Still ${n.level === 'CRITICAL' ? 'critical' : 'low'}`;
     case 'recovered':
       return 'Balance recovered';
+    case 'forecast':
+      return 'Balance running out soon';
+    case 'spike':
+      return 'Spend spike';
     case 'partner_low':
       return 'Partner wallet low';
     case 'partner_recovered':

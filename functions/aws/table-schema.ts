@@ -7,7 +7,10 @@
  *   account state   pk ACCT#<authId>  sk STATE
  *   snapshot        pk ACCT#<authId>  sk SNAP#<observedAt>   gsi1pk DAY#<localDay>  gsi1sk <authId>#<observedAt>
  *   sweep record    pk SWEEP          sk <startedAt>#<sweepId>
- *   currency config pk CONFIG         sk THRESHOLDS
+ *   currency config pk CONFIG         sk THRESHOLDS   (per-currency defaults; key `*` the global default)
+ *   audit entry     pk AUDIT          sk <at>#<id>    (threshold, default and mute changes; never expire)
+ *   run lease       pk LEASE          sk SWEEP        (run-guard.ts: one scheduled sweep at a time)
+ *   run slot        pk RUN            sk <slot>       (run-guard.ts: a scheduled time already handled)
  * Snapshots and sweep records carry `expiresAt` (epoch seconds) for the TTL.
  */
 
@@ -57,6 +60,7 @@ export const TABLE_SCHEMA: TableSchema = {
 export const STATE_SK = 'STATE';
 export const SNAPSHOT_SK_PREFIX = 'SNAP#';
 export const SWEEP_PK = 'SWEEP';
+export const AUDIT_PK = 'AUDIT';
 
 // A type alias, not an interface, so that a key is assignable to a generic item record.
 export type ItemKey = { pk: string; sk: string };
@@ -80,6 +84,8 @@ export const keys = {
   dayPk: (localDay: string): string => `DAY#${localDay}`,
   sweep: (startedAt: string, sweepId: string): ItemKey => ({ pk: SWEEP_PK, sk: `${startedAt}#${sweepId}` }),
   currencyThresholds: (): ItemKey => ({ pk: 'CONFIG', sk: 'THRESHOLDS' }),
+  /** Audit entries sort by time in one partition: human changes are few. */
+  audit: (at: string, id: string): ItemKey => ({ pk: AUDIT_PK, sk: `${at}#${id}` }),
 };
 
 const SECONDS_PER_DAY = 86_400;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { isAmount, lessThan, parseAmount } from './money.ts';
+import { greaterThan, isAmount, lessThan, parseAmount } from './money.ts';
 import { isTimeZone } from './time.ts';
 
 /**
@@ -52,6 +52,28 @@ export const sweepConfigSchema = z
     requestsPerSecond: z.number().positive().max(10_000).nullable().default(null),
     /** History older than this is dropped by the table's TTL. */
     retentionDays: z.number().int().min(1).max(3650).default(400),
+    /** A runway under this many hours, while the balance is still above low, raises `forecast`. */
+    forecastHorizonHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(48),
+    /** Less observed history than this: the runway is `insufficient_history`, never a guess. */
+    minHistoryHours: z
+      .number()
+      .positive()
+      .max(24 * 7)
+      .default(6),
+    /** `spike` when the last hour's spend is more than this many times the 7-day hourly average... */
+    spikeFactor: amount.refine((v) => greaterThan(v, '1'), { message: 'must be above 1' }).prefault('5'),
+    /** ...and at least this much (in the account's currency)... */
+    spikeMinAmount: amount
+      .refine((v) => greaterThan(v, '0'), { message: 'must be positive' })
+      .prefault('200'),
+    /** ...or this much for these currencies, e.g. { USD: "5" }. */
+    spikeMinAmounts: z
+      .record(z.string().regex(/^[A-Z]{3}$/, 'currency codes are three capital letters'), amount)
+      .default({}),
     /** How long a sweep owns the delivery of a pending notification before another may take it over. */
     claimLeaseMinutes: z
       .number()

@@ -1,5 +1,5 @@
 import { formatAmount } from './money.ts';
-import type { Notification } from './types.ts';
+import type { Notification, Runway } from './types.ts';
 
 /**
  * Names come from the partner's customers and may hold anything: control characters,
@@ -23,7 +23,11 @@ export function severityOf(n: Pick<Notification, 'type' | 'level'>): Severity {
       return 'critical';
     case 'partner_low':
       return n.level === 'CRITICAL' ? 'critical' : 'high';
+    case 'spike':
+      // A toll-fraud guard: money is leaving fast, whatever the balance.
+      return 'high';
     case 'low':
+    case 'forecast':
       return 'warning';
     case 'reminder':
       return n.level === 'CRITICAL' ? 'critical' : 'warning';
@@ -42,11 +46,30 @@ export function bySeverity(a: Notification, b: Notification): number {
   );
 }
 
+/** "runway 31.5 h (empty about 2026-11-28T14:00Z)", or why it is not known; empty when never analysed. */
+export function describeRunway(runway: Runway | null | undefined): string {
+  if (!runway) return '';
+  if (runway.status !== 'known') {
+    return runway.status === 'no_spend' ? 'no recent spend' : 'runway unknown (not enough history yet)';
+  }
+  return `runway ${runway.hours} h at ${formatAmount(runway.ratePerHour)}/h (${runway.basis}), empty about ${runway.depletionAt.slice(0, 16)}Z`;
+}
+
 /** One readable line for a person: what happened, to whom, how much, against which line. */
 export function describeNotification(n: Notification): string {
+  const line = headline(n);
+  const runway = n.type === 'forecast' || n.type === 'spike' ? '' : describeRunway(n.runway);
+  return runway ? `${line}; ${runway}` : line;
+}
+
+function headline(n: Notification): string {
   const who = `${displayName(n.name)} (${n.authId})`;
   const balance = formatAmount(n.balance, n.currency);
   switch (n.type) {
+    case 'forecast':
+      return `FORECAST ${who}: balance ${balance}, ${describeRunway(n.runway)}`;
+    case 'spike':
+      return `SPIKE ${who}: balance ${balance}, spend in the last hour far above its usual rate; ${describeRunway(n.runway)}`;
     case 'critical':
       return `CRITICAL ${who}: balance ${balance}, at or below the critical level ${formatAmount(n.thresholds.critical, n.currency)}`;
     case 'low':

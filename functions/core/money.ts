@@ -108,3 +108,12 @@ export function formatAmount(amount: string, currency?: string): string {
   const trimmedFraction = (fraction ?? '').replace(/0+$/, '').padEnd(2, '0');
   return `${negative ? '-' : ''}${grouped}.${trimmedFraction}${currency ? ` ${currency}` : ''}`;
 }
+
+/** a / b to 10 decimal places (rates: money per hour). Throws on division by zero. */
+export function divideAmounts(a: string, b: string): string {
+  return canonical(dec(a).div(dec(b)));
+}
+
+export function timesAmount(a: string, factor: string): string {
+  return canonical(dec(a).times(dec(factor)));
+}

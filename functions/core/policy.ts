@@ -68,6 +68,9 @@ export function initialState(obs: Observation): AccountState {
     override: null,
     mute: null,
     outbox: [],
+    runway: null,
+    forecastEpisode: false,
+    spikeEpisode: false,
     version: 0,
   };
 }

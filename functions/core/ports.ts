@@ -54,6 +54,8 @@ export interface StorePort {
     snapshot?: Snapshot;
   }): Promise<CommitResult>;
   recordSweep(summary: SweepSummary): Promise<void>;
+  /** An account's snapshots, newest first; `from`/`to` are inclusive ISO times. */
+  history(authId: string, range?: { from?: string; to?: string; limit?: number }): Promise<Snapshot[]>;
 }
 
 export type PublishOutcome = { id: string; ok: true } | { id: string; ok: false; error: string };

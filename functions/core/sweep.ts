@@ -2,11 +2,12 @@ import { createRateLimiter, prefetch, realSleep, Semaphore, type Sleep } from '.
 import type { SweepConfig } from './config.ts';
 import { bySeverity } from './display.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
-import { addAmounts, sameAmount } from './money.ts';
+import { analyseSpend, decideForecast, type ForecastSettings, withRunway } from './forecast.ts';
+import { addAmounts, greaterThan, sameAmount } from './money.ts';
 import { claimExpired, isMuted, ownedBy, released, withoutEntries } from './outbox.ts';
 import { decide, type PolicySettings, resolveThresholds } from './policy.ts';
 import type { CurrencyDefaults, NotifierPort, StorePort, VobizPort } from './ports.ts';
-import { localDay } from './time.ts';
+import { addMs, localDay } from './time.ts';
 import type {
   Account,
   AccountPage,
@@ -71,6 +72,16 @@ export function policySettings(config: SweepConfig): PolicySettings {
   };
 }
 
+export function forecastSettings(config: SweepConfig): ForecastSettings {
+  return {
+    horizonHours: config.forecastHorizonHours,
+    minHistoryHours: config.minHistoryHours,
+    spikeFactor: config.spikeFactor,
+    spikeMinAmount: config.spikeMinAmount,
+    spikeMinAmounts: config.spikeMinAmounts,
+  };
+}
+
 export function isAlertable(account: Account, config: SweepConfig): boolean {
   if (account.postpaid && !config.alertPostpaid) return false;
   if ((!account.isActive || !account.enabled) && !config.alertInactive) return false;
@@ -86,6 +97,7 @@ class Sweep {
   private readonly log: (event: SweepEvent) => void;
   private readonly config: SweepConfig;
   private readonly settings: PolicySettings;
+  private readonly forecastSettings: ForecastSettings;
   private readonly abort = new AbortController();
   private readonly startedMs: number;
   private readonly readDeadline: number | undefined;
@@ -116,6 +128,7 @@ class Sweep {
     this.log = deps.log ?? (() => {});
     this.config = options.config;
     this.settings = policySettings(options.config);
+    this.forecastSettings = forecastSettings(options.config);
     this.startedMs = this.clock();
     this.readDeadline =
       options.deadline === undefined ? undefined : options.deadline - (options.publishReserveMs ?? 5_000);
@@ -316,6 +329,10 @@ class Sweep {
       alertable: isAlertable(account, this.config),
     };
     try {
+      // The runway can only shorten when the balance moves, so history is read only then.
+      const moved = prev !== undefined && !sameAmount(prev.balance, observation.balance);
+      const analysis =
+        moved && observation.alertable ? await this.analyse(account.authId, observation) : null;
       const saved = await this.save(prev, (state) => {
         const thresholds = resolveThresholds(
           state?.override ?? null,
@@ -324,13 +341,46 @@ class Sweep {
           { low: this.config.threshold, critical: this.config.critical },
         );
         const decision = decide(state, observation, thresholds, this.settings, this.options.sweepId);
-        const claimed = this.claimInherited(decision.state);
+        let next = decision.state;
+        if (analysis && state) {
+          const context = {
+            balanceRose: greaterThan(observation.balance, state.balance),
+            sweepId: this.options.sweepId,
+            observedAt,
+            claimLeaseMs: this.settings.claimLeaseMs,
+            thresholds,
+          };
+          next = decideForecast(next, analysis, context, this.forecastSettings).state;
+        }
+        // Every notification carries the runway where known.
+        if (decision.notification) {
+          const runway = next.runway ?? null;
+          next = {
+            ...next,
+            outbox: next.outbox.map((n) => (n.id === decision.notification?.id ? withRunway(n, runway) : n)),
+          };
+        }
+        const claimed = this.claimInherited(next);
         return this.withSnapshot(state, claimed, decision.changed || claimed !== decision.state, observation);
       });
       if (saved) this.levels[saved.level]++;
     } catch (error) {
       this.storeFailed(error);
     }
+  }
+
+  /** The spend analysis behind runway, forecast and spike: the last 7 days, plus the balance before them. */
+  private async analyse(authId: string, observation: { balance: string; observedAt: string }) {
+    const since = addMs(observation.observedAt, -7 * 24 * 3_600_000);
+    const [window, before] = await Promise.all([
+      this.deps.store.history(authId, { from: since, to: observation.observedAt }),
+      this.deps.store.history(authId, { to: since, limit: 1 }),
+    ]);
+    const points = [...before, ...window]
+      .map((s) => ({ observedAt: s.observedAt, balance: s.balance }))
+      .filter((p) => p.observedAt < observation.observedAt);
+    points.push({ observedAt: observation.observedAt, balance: observation.balance });
+    return analyseSpend(points, observation.observedAt, this.forecastSettings);
   }
 
   /** Takes over delivery of notifications an earlier sweep left behind, unless the account is muted. */

@@ -5,14 +5,33 @@
 
 export type Level = 'UNKNOWN' | 'OK' | 'LOW' | 'CRITICAL';
 
-/** Customer wallets: low, critical, recovered, reminder. The partner's own wallet: partner_low, partner_recovered. */
+/**
+ * Customer wallets: low, critical, recovered, reminder; looking ahead: forecast (runway under the
+ * horizon), spike (a burst of spend). The partner's own wallet: partner_low, partner_recovered.
+ */
 export type NotificationType =
   | 'low'
   | 'critical'
   | 'recovered'
   | 'reminder'
+  | 'forecast'
+  | 'spike'
   | 'partner_low'
   | 'partner_recovered';
+
+/** How long the balance lasts at the recent spend rate, or why that is not known. */
+export type Runway =
+  | {
+      status: 'known';
+      hours: number;
+      /** Spend per hour, exact decimal: the more pessimistic of the last 24 h and 7 days. */
+      ratePerHour: string;
+      basis: '24h' | '7d';
+      /** When the balance reaches zero at that rate. */
+      depletionAt: string;
+      computedAt: string;
+    }
+  | { status: 'insufficient_history' | 'no_spend'; computedAt: string };
 
 /** A customer account as listed by the partner API, with its auth_token already dropped. */
 export interface Account {
@@ -89,6 +108,8 @@ export interface Notification {
   observedAt: string;
   /** The sweep that decided it. */
   sweepId: string;
+  /** The runway when the notification was decided, where known. */
+  runway?: Runway | null;
 }
 
 /** A notification waiting in an account's outbox until a notifier accepts it. */
@@ -119,6 +140,12 @@ export interface AccountState {
   override: ThresholdOverride | null;
   mute: Mute | null;
   outbox: PendingNotification[];
+  /** The runway from the last spend analysis (made when the balance moves). */
+  runway: Runway | null;
+  /** A forecast was sent and its episode has not ended. */
+  forecastEpisode: boolean;
+  /** A spike was sent and spend has not calmed down since. */
+  spikeEpisode: boolean;
   /** Optimistic lock: every write is conditional on it and increments it. */
   version: number;
 }
