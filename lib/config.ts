@@ -147,6 +147,8 @@ const TEXT_KEYS = new Set([
   'threshold',
   'critical',
   'hysteresisPercent',
+  'spikeFactor',
+  'spikeMinAmount',
   'partnerThreshold',
   'existingSecretName',
 ]);
