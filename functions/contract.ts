@@ -33,8 +33,10 @@ export interface ScheduledInput {
 export const METRICS = {
   namespace: 'VobizBalanceMonitor',
   service: 'vobiz-balance-monitor',
-  /** 1 per sweep that read every account; the heartbeat alarm watches it. */
+  /** 1 per sweep that ran to its end (list paged through, not stopped); the heartbeat alarm watches it. */
   sweepSucceeded: 'SweepSucceeded',
+  /** Notifications decided but not yet accepted by SNS after this sweep. */
+  pendingNotifications: 'PendingNotifications',
   sweepIncomplete: 'SweepIncomplete',
   sweepDurationMs: 'SweepDuration',
   accountsListed: 'AccountsListed',

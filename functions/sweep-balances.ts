@@ -20,7 +20,9 @@ import { createVobizClient } from './vobiz/client.ts';
 const env = parseHandlerEnv(process.env);
 const logger = new Logger({ serviceName: METRICS.service });
 const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
-const dynamo = new DynamoDBClient({});
+// Every call has a timeout, so a stuck connection cannot eat the invocation's deadline.
+const requestHandler = { connectionTimeout: 2_000, requestTimeout: 10_000 };
+const dynamo = new DynamoDBClient({ requestHandler });
 
 export const handler = createSweepHandler({
   env,
@@ -31,12 +33,15 @@ export const handler = createSweepHandler({
     timezone: env.sweep.timezone,
   }),
   notifier: createSnsNotifier({
-    client: new SNSClient({}),
+    client: new SNSClient({ requestHandler }),
     topicArn: env.alertTopicArn,
     digestSize: env.digestSize,
   }),
   guard: createRunGuard({ client: dynamo, tableName: env.tableName }),
-  credentials: createSecretCredentials({ client: new SecretsManagerClient({}), secretId: env.secretId }),
+  credentials: createSecretCredentials({
+    client: new SecretsManagerClient({ requestHandler }),
+    secretId: env.secretId,
+  }),
   vobizFor: ({ authId, authToken }) => createVobizClient({ baseUrl: env.apiBaseUrl, authId, authToken }),
   logger,
   metrics,

@@ -49,6 +49,7 @@ export class SweepAlarms extends Construct {
   readonly deadLetters: Alarm;
   readonly heartbeat: Alarm;
   readonly failedReads: Alarm;
+  readonly undelivered: Alarm;
 
   constructor(scope: Construct, id: string, props: SweepAlarmsProps) {
     super(scope, id);
@@ -84,7 +85,7 @@ export class SweepAlarms extends Construct {
     // very thing this alarm is for, so it breaches.
     this.heartbeat = new Alarm(this, 'Heartbeat', {
       alarmName: `${prefix}sweep-heartbeat`,
-      alarmDescription: `No sweep read every account in the last ${2 * props.periodMinutes} minutes (two schedule periods).`,
+      alarmDescription: `No sweep ran to its end in the last ${2 * props.periodMinutes} minutes (two schedule periods).`,
       metric: sweepMetric(METRICS.sweepSucceeded, 'Sum', Duration.minutes(2 * props.periodMinutes)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -111,6 +112,19 @@ export class SweepAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    // One failed publish is retried by the next sweep; still undelivered two sweeps running
+    // means alerts are not reaching anyone (topic, key policy or SNS itself).
+    this.undelivered = new Alarm(this, 'UndeliveredNotifications', {
+      alarmName: `${prefix}notifications-undelivered`,
+      alarmDescription:
+        'Notifications were decided but SNS did not accept them, in two sweeps in a row. They wait in the table and go out once publishing works.',
+      metric: sweepMetric(METRICS.pendingNotifications, 'Minimum', period),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     const action = new SnsAction(props.opsTopic);
     for (const alarm of this.all) {
       alarm.addAlarmAction(action);
@@ -119,6 +133,6 @@ export class SweepAlarms extends Construct {
   }
 
   get all(): Alarm[] {
-    return [this.errors, this.deadLetters, this.heartbeat, this.failedReads];
+    return [this.errors, this.deadLetters, this.heartbeat, this.failedReads, this.undelivered];
   }
 }

@@ -123,6 +123,7 @@ function summary(sweepId: string, startedAt: string, overrides: Partial<SweepSum
     complete: false,
     stoppedReason: null,
     partner: null,
+    shortestRunways: [],
     ...overrides,
   };
 }

@@ -501,6 +501,20 @@ describe('decide: bookkeeping', () => {
     });
   });
 
+  it('replaces a reminder still waiting with the new one, so an outage leaves one per account', () => {
+    // Arrange
+    const first = decide(stored('LOW', '50'), observation('50', at(25 * HOUR)), THRESHOLDS, SETTINGS, SWEEP);
+    const waiting = first.state;
+
+    // Act
+    const second = decide(waiting, observation('50', at(50 * HOUR)), THRESHOLDS, SETTINGS, SWEEP);
+
+    // Assert
+    expect(first.notification?.type).toBe('reminder');
+    expect(second.notification?.type).toBe('reminder');
+    expect(second.state.outbox.map((n) => n.id)).toEqual([second.notification?.id]);
+  });
+
   it('appends to the outbox and leaves entries already waiting there untouched', () => {
     // Arrange
     const waiting = decide(undefined, observation('50', T0), THRESHOLDS, SETTINGS, 'sweep-0').state;
@@ -879,7 +893,11 @@ describe('decide: properties over balance sequences', () => {
             expect(notification.id).toBe(`${obs.authId}:${notification.type}:${obs.observedAt}`);
             expect(notification.claimUntil).toBe(addMs(obs.observedAt, run.settings.claimLeaseMs));
             expect(notification.thresholds).toEqual(run.thresholds);
-            expect(state.outbox.slice(0, -1)).toEqual(prev?.outbox ?? []);
+            // Earlier entries stay, except that a new reminder replaces one still waiting.
+            const kept = (prev?.outbox ?? []).filter(
+              (p) => notification.type !== 'reminder' || p.type !== 'reminder',
+            );
+            expect(state.outbox.slice(0, -1)).toEqual(kept);
           }
           const base = prev ?? initialState(obs);
           expect([state.version, state.lastSnapshotDay, state.override, state.mute]).toEqual([

@@ -279,7 +279,7 @@ describe('topics and their key', () => {
     const names = resources(template, 'AWS::CloudWatch::Alarm').map(
       ([, r]) => (r.Properties as Json).AlarmName,
     );
-    expect(names).toHaveLength(4);
+    expect(names).toHaveLength(5);
     for (const name of names) expect(String(name).startsWith(prefix)).toBe(true);
   });
 
@@ -571,6 +571,19 @@ describe('alarms on the ops topic', () => {
     configured.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: METRICS.sweepSucceeded,
       Period: 2 * 120 * 60,
+    });
+  });
+
+  it('fires when notifications stay undelivered two sweeps in a row', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS.namespace,
+      MetricName: METRICS.pendingNotifications,
+      Dimensions: [{ Name: 'service', Value: METRICS.service }],
+      Statistic: 'Minimum',
+      EvaluationPeriods: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: opsTopicRef(),
     });
   });
 

@@ -324,3 +324,28 @@ describe('looking ahead', () => {
     expect(state?.forecastEpisode).toBe(true);
   });
 });
+
+describe('a burst after a quiet spell', () => {
+  it('is still a spike: the quiet hours are not smeared over the burst', async () => {
+    // Arrange: 10 an hour for 6 hours, unchanged for 5 hours (no snapshots then), then 1500 in an hour.
+    const h = await open();
+    const y = h.sim.accountIds().find((candidate) => {
+      const a = h.sim.getAccount(candidate);
+      return a && !a.postpaid && a.is_active && a.enabled;
+    }) as string;
+    h.sim.setBalance(y, '90000.00000');
+    const spikes: string[] = [];
+
+    // Act
+    for (let hour = 0; hour <= 12; hour++) {
+      if (hour >= 1 && hour <= 6) h.sim.adjustBalance(y, '-10');
+      if (hour === 12) h.sim.adjustBalance(y, '-1500');
+      const summary = await h.sweep({ now: `2026-11-27T${String(hour).padStart(2, '0')}:00:00.000Z` });
+      for (const n of summary.notifications)
+        if (n.authId === y && n.type === 'spike') spikes.push(n.observedAt);
+    }
+
+    // Assert
+    expect(spikes).toEqual(['2026-11-27T12:00:00.000Z']);
+  });
+});

@@ -121,13 +121,15 @@ describe('the client against a scripted server', () => {
   let server: Server;
   let url: string;
   const seen: IncomingHttpHeaders[] = [];
-  let reply: { status: number; body: unknown; headers?: Record<string, string> } = { status: 200, body: {} };
+  type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+  let reply: Reply | ((url: URL) => Reply) = { status: 200, body: {} };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       seen.push(req.headers);
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      res.end(JSON.stringify(reply.body));
+      const current = typeof reply === 'function' ? reply(new URL(req.url ?? '/', 'http://x')) : reply;
+      res.writeHead(current.status, { 'content-type': 'application/json', ...current.headers });
+      res.end(JSON.stringify(current.body));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -246,6 +248,29 @@ describe('the client against a scripted server', () => {
     const error = await caught(client({ retries: 0 }).getBalance('MA_SCRIPT01'));
 
     expect((error as Error).message).toContain('balance of MA_SCRIPT01: auth_id');
+  });
+
+  it('keeps paging when the API clamps per_page but echoes the size it was asked for', async () => {
+    const row = (n: number) => ({
+      auth_id: `MA_CLAMP${n}`,
+      name: `Clamp ${n}`,
+      postpaid: false,
+      is_active: true,
+      enabled: true,
+      cash_credits: '1.00000',
+    });
+    // Five accounts, two a page, while every answer claims a page size of 100.
+    reply = (requested) => {
+      const page = Number(requested.searchParams.get('page'));
+      const rows = [1, 2, 3, 4, 5].slice((page - 1) * 2, page * 2).map(row);
+      return { status: 200, body: { accounts: rows, total: 5, page, size: 100 } };
+    };
+
+    const pages = await collect(client().listAccounts());
+
+    expect(pages.flatMap((p) => p.accounts.map((a) => a.authId))).toEqual(
+      [1, 2, 3, 4, 5].map((n) => `MA_CLAMP${n}`),
+    );
   });
 
   it('reports a malformed row on its own and keeps the rest of the page', async () => {

@@ -315,7 +315,7 @@ export function sweepToItem(s: SweepSummary, retentionDays: number): Item {
     notificationCount: s.notifications.length,
     notificationsByType,
     pendingNotifications: s.pendingNotifications,
-    failureCount: s.failures.length,
+    failureCount: s.failed,
     failures: s.failures
       .slice(0, MAX_STORED_FAILURES)
       .map((f) => ({ authId: f.authId, reason: f.reason.slice(0, 500) })),

@@ -62,6 +62,7 @@ export type DynamoStore = StorePort & {
   history(authId: string, range?: HistoryRange): Promise<Snapshot[]>;
   /** Newest first. */
   recentSweeps(limit?: number): Promise<Array<Record<string, unknown>>>;
+  lastSweepBefore(instant: string): Promise<string | null>;
   /** The last snapshot of the day of every account that has one (default: today, partner time). */
   closingBalances(day?: string): Promise<Snapshot[]>;
   saveCurrencyDefaults(defaults: CurrencyDefaults): Promise<void>;
@@ -239,6 +240,21 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
         range.limit,
       );
       return items.map(snapshotFromItem);
+    },
+
+    /** When the latest sweep that started before `instant` started (sort keys begin with the start time). */
+    async lastSweepBefore(instant: string) {
+      const items = await query(
+        {
+          KeyConditionExpression: 'pk = :pk AND sk < :before',
+          ExpressionAttributeValues: { ':pk': SWEEP_PK, ':before': instant },
+          ScanIndexForward: false,
+          ProjectionExpression: 'sk',
+        },
+        1,
+      );
+      const sk = items[0]?.sk;
+      return typeof sk === 'string' ? (sk.split('#')[0] ?? null) : null;
     },
 
     async recentSweeps(limit = 20) {

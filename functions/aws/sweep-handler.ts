@@ -61,11 +61,6 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
         metrics.addMetric(METRICS.skippedDeliveries, MetricUnit.Count, 1);
         return { status: 'skipped', reason: 'stale', slot };
       }
-      if (scheduled && (await deps.guard.slotFinished(slot))) {
-        logger.info('this schedule slot already ran; skipping the repeated delivery');
-        metrics.addMetric(METRICS.skippedDeliveries, MetricUnit.Count, 1);
-        return { status: 'skipped', reason: 'duplicate', slot };
-      }
       const remaining = context.getRemainingTimeInMillis();
       if (!(await deps.guard.acquire(sweepId, remaining))) {
         logger.warn('another sweep holds the run lease; skipping this one');
@@ -73,6 +68,12 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
         return { status: 'skipped', reason: 'overlap', slot };
       }
       try {
+        // Checked under the lease, so a repeated delivery cannot slip in as the first run finishes.
+        if (scheduled && (await deps.guard.slotFinished(slot))) {
+          logger.info('this schedule slot already ran; skipping the repeated delivery');
+          metrics.addMetric(METRICS.skippedDeliveries, MetricUnit.Count, 1);
+          return { status: 'skipped', reason: 'duplicate', slot };
+        }
         const summary = await sweepWithRotation(sweepId, startedMs + remaining - DEADLINE_MARGIN_MS);
         if (scheduled) await deps.guard.finishSlot(slot, sweepId, summary.complete);
         report(summary);

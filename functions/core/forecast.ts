@@ -183,7 +183,7 @@ export function decideForecast(
     const spiking =
       analysis.hourlyAverage !== null &&
       greaterThan(analysis.lastHourSpend, timesAmount(analysis.hourlyAverage, settings.spikeFactor)) &&
-      !greaterThan(minimum, analysis.lastHourSpend);
+      greaterThan(analysis.lastHourSpend, minimum);
     if (spiking && !spikeEpisode) notifications.push(base('spike'));
     spikeEpisode = spiking;
   }

@@ -127,7 +127,11 @@ export function decide(
   };
   // The same transition has the same id: if it is already waiting, a second copy would be sent twice.
   if (base.outbox.some((pending) => pending.id === notification.id)) return finish(prev, state, null);
-  return finish(prev, { ...state, outbox: [...base.outbox, notification] }, notification);
+  // A reminder still waiting (SNS down, or a mute) says nothing the new one does not: replace it,
+  // so a long outage leaves one reminder per account instead of one per day.
+  const kept =
+    type === 'reminder' ? base.outbox.filter((pending) => pending.type !== 'reminder') : base.outbox;
+  return finish(prev, { ...state, outbox: [...kept, notification] }, notification);
 }
 
 /**

@@ -54,6 +54,8 @@ export interface StorePort {
     snapshot?: Snapshot;
   }): Promise<CommitResult>;
   recordSweep(summary: SweepSummary): Promise<void>;
+  /** When the latest sweep that started before `instant` started, if any. */
+  lastSweepBefore(instant: string): Promise<string | null>;
   /** An account's snapshots, newest first; `from`/`to` are inclusive ISO times. */
   history(authId: string, range?: { from?: string; to?: string; limit?: number }): Promise<Snapshot[]>;
 }

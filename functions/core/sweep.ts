@@ -2,7 +2,13 @@ import { createRateLimiter, prefetch, realSleep, Semaphore, type Sleep } from '.
 import type { SweepConfig } from './config.ts';
 import { bySeverity } from './display.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
-import { analyseSpend, decideForecast, type ForecastSettings, withRunway } from './forecast.ts';
+import {
+  analyseSpend,
+  decideForecast,
+  type ForecastSettings,
+  type SpendAnalysis,
+  withRunway,
+} from './forecast.ts';
 import { addAmounts, greaterThan, sameAmount } from './money.ts';
 import { claimExpired, isMuted, ownedBy, released, withoutEntries } from './outbox.ts';
 import { decide, type PolicySettings, resolveThresholds } from './policy.ts';
@@ -45,6 +51,7 @@ export type SweepEvent =
   | { type: 'page'; page: number; newAccounts: number; total: number }
   | { type: 'read-failed'; authId: string; reason: string }
   | { type: 'conflict'; authId: string; attempt: number }
+  | { type: 'analysis-failed'; authId: string; reason: string }
   | { type: 'publish-failed'; id: string; reason: string }
   | { type: 'stopping'; reason: string };
 
@@ -63,6 +70,7 @@ export interface SweepOptions {
 
 const MAX_FAILURES_KEPT = 100;
 const MAX_COMMIT_ATTEMPTS = 4;
+const SHORTEST_RUNWAYS = 10;
 
 export function policySettings(config: SweepConfig): PolicySettings {
   return {
@@ -105,6 +113,9 @@ class Sweep {
   private fatal: Error | null = null;
   private stoppedReason: string | null = null;
   private partner: SweepSummary['partner'] = null;
+  private previousSweepAt: string | null = null;
+  /** The accounts closest to empty, for the summary: kept short, sorted by runway. */
+  private readonly shortestRunways: SweepSummary['shortestRunways'] = [];
 
   private accountsListed = 0;
   private balancesFetched = 0;
@@ -150,10 +161,12 @@ class Sweep {
 
   async run(): Promise<SweepSummary> {
     const startedAt = this.options.now ?? new Date(this.startedMs).toISOString();
-    this.currencyDefaults = {
-      ...this.config.currencyThresholds,
-      ...(await this.deps.store.loadCurrencyDefaults()),
-    };
+    const [stored, previousSweepAt] = await Promise.all([
+      this.deps.store.loadCurrencyDefaults(),
+      this.deps.store.lastSweepBefore(startedAt),
+    ]);
+    this.currencyDefaults = { ...this.config.currencyThresholds, ...stored };
+    this.previousSweepAt = previousSweepAt;
 
     const partner = this.checkPartner();
     await this.readAll();
@@ -260,7 +273,8 @@ class Sweep {
         );
         const next = { ...decision.state, outbox: decision.state.outbox.map(asPartnerNotification) };
         const claimed = this.claimInherited(next);
-        return this.withSnapshot(state, claimed, decision.changed || claimed !== next, observation);
+        // No snapshot: the partner's wallet is not a customer's, and finance's daily views must not count it.
+        return { state: claimed, changed: decision.changed || claimed !== next, snapshot: null };
       });
       if (saved) this.partner.level = saved.level;
     } catch (error) {
@@ -306,7 +320,7 @@ class Sweep {
         await toWriting();
         if (prev)
           await this.save(prev, (state) => this.unlessVanished(state, (s) => this.claimInherited(s))).catch(
-            (e) => this.storeFailed(e),
+            (e) => this.storeFailed(e, account.authId),
           );
       }
       return;
@@ -331,8 +345,7 @@ class Sweep {
     try {
       // The runway can only shorten when the balance moves, so history is read only then.
       const moved = prev !== undefined && !sameAmount(prev.balance, observation.balance);
-      const analysis =
-        moved && observation.alertable ? await this.analyse(account.authId, observation) : null;
+      const analysis = prev && moved && observation.alertable ? await this.analyse(prev, observation) : null;
       const saved = await this.save(prev, (state) => {
         const thresholds = resolveThresholds(
           state?.override ?? null,
@@ -363,24 +376,59 @@ class Sweep {
         const claimed = this.claimInherited(next);
         return this.withSnapshot(state, claimed, decision.changed || claimed !== decision.state, observation);
       });
-      if (saved) this.levels[saved.level]++;
+      if (saved) {
+        this.levels[saved.level]++;
+        this.noteRunway(saved);
+      }
     } catch (error) {
-      this.storeFailed(error);
+      this.storeFailed(error, account.authId);
     }
   }
 
   /** The spend analysis behind runway, forecast and spike: the last 7 days, plus the balance before them. */
-  private async analyse(authId: string, observation: { balance: string; observedAt: string }) {
-    const since = addMs(observation.observedAt, -7 * 24 * 3_600_000);
-    const [window, before] = await Promise.all([
-      this.deps.store.history(authId, { from: since, to: observation.observedAt }),
-      this.deps.store.history(authId, { to: since, limit: 1 }),
-    ]);
-    const points = [...before, ...window]
-      .map((s) => ({ observedAt: s.observedAt, balance: s.balance }))
-      .filter((p) => p.observedAt < observation.observedAt);
-    points.push({ observedAt: observation.observedAt, balance: observation.balance });
-    return analyseSpend(points, observation.observedAt, this.forecastSettings);
+  private async analyse(
+    prev: AccountState,
+    observation: { authId: string; balance: string; observedAt: string },
+  ): Promise<SpendAnalysis | null> {
+    const { authId, observedAt } = observation;
+    const since = addMs(observedAt, -7 * 24 * 3_600_000);
+    try {
+      const [window, before] = await Promise.all([
+        this.deps.store.history(authId, { from: since, to: observedAt }),
+        this.deps.store.history(authId, { to: since, limit: 1 }),
+      ]);
+      const points = [...before, ...window]
+        .map((s) => ({ observedAt: s.observedAt, balance: s.balance }))
+        .filter((p) => p.observedAt < observedAt);
+      // Snapshots are written on change, so a quiet spell leaves no point: the previous sweep saw the
+      // old balance still, and without that point a sudden drop would be spread back over the whole spell.
+      const last = this.previousSweepAt;
+      if (last && last > prev.balanceSince && last < observedAt)
+        points.push({ observedAt: last, balance: prev.balance });
+      points.push({ observedAt, balance: observation.balance });
+      return analyseSpend(points, observedAt, this.forecastSettings);
+    } catch (error) {
+      // Looking ahead is a bonus: the level and its alert must never wait on it.
+      this.log({ type: 'analysis-failed', authId, reason: oneLine(error) });
+      return null;
+    }
+  }
+
+  private noteRunway(state: AccountState): void {
+    const runway = state.runway;
+    if (!state.alertable || runway?.status !== 'known') return;
+    const list = this.shortestRunways;
+    list.push({
+      authId: state.authId,
+      name: state.name,
+      balance: state.balance,
+      currency: state.currency,
+      runway,
+    });
+    list.sort((a, b) =>
+      a.runway.status === 'known' && b.runway.status === 'known' ? a.runway.hours - b.runway.hours : 0,
+    );
+    if (list.length > SHORTEST_RUNWAYS) list.pop();
   }
 
   /** Takes over delivery of notifications an earlier sweep left behind, unless the account is muted. */
@@ -442,7 +490,7 @@ class Sweep {
       this.log({ type: 'conflict', authId: state.authId, attempt });
       current = (await this.deps.store.loadStates([state.authId])).get(state.authId);
     }
-    throw new Error(`state of ${initial?.authId ?? 'an account'} kept changing under this sweep`);
+    throw new Error(`the stored state kept changing under this sweep (${MAX_COMMIT_ATTEMPTS} attempts)`);
   }
 
   /** A step for work on an existing state: nothing to do if the state is not there. */
@@ -458,9 +506,9 @@ class Sweep {
     if (authId) this.log({ type: 'read-failed', authId, reason });
   }
 
-  private storeFailed(error: unknown): void {
+  private storeFailed(error: unknown, authId: string | null = null): void {
     if (error instanceof FatalError) this.failFatally(error);
-    else this.recordFailure(null, `store: ${oneLine(error)}`);
+    else this.recordFailure(authId, `store: ${oneLine(error)}`);
   }
 
   private failFatally(error: FatalError): void {
@@ -479,9 +527,17 @@ class Sweep {
   private async deliver(): Promise<{ delivered: Notification[]; pending: number }> {
     const now = this.nowIso();
     const states = [...this.owned.values()];
+    // A claim that ran out while this sweep was busy may already belong to another sweep.
+    const live = (n: PendingNotification) => n.claimUntil > now;
     const pending: PendingNotification[] = states
       .filter((s) => !isMuted(s, now))
-      .flatMap((s) => ownedBy(s, this.options.sweepId));
+      .flatMap((s) => ownedBy(s, this.options.sweepId))
+      .filter(live);
+    if (this.options.deadline !== undefined && this.clock() >= this.options.deadline) {
+      // Out of time: everything stays in the outboxes and the next sweep delivers it.
+      this.stop('deadline reached before notifications could be published');
+      return { delivered: [], pending: pending.length };
+    }
     const held = states.filter((s) => isMuted(s, now)).flatMap((s) => ownedBy(s, this.options.sweepId));
     if (pending.length === 0 && held.length === 0) return { delivered: [], pending: 0 };
     pending.sort(bySeverity);
@@ -551,6 +607,7 @@ class Sweep {
       complete,
       stoppedReason: this.stoppedReason,
       partner: this.partner,
+      shortestRunways: this.shortestRunways,
     };
   }
 }

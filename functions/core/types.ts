@@ -198,6 +198,8 @@ export interface SweepSummary {
   complete: boolean;
   /** Why the sweep stopped early, if it did. */
   stoppedReason: string | null;
+  /** The alertable accounts with the shortest known runway (balance moved in this sweep), shortest first. */
+  shortestRunways: Array<{ authId: string; name: string; balance: string; currency: string; runway: Runway }>;
   /** The partner's own wallet, when it is watched. */
   partner: { authId: string; balance: string; currency: string; level: Level } | null;
 }

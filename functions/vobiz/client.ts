@@ -259,6 +259,7 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
       return result;
     };
     let previousTotal: number | null = null;
+    let pageSize = 0;
     for (let page = 1; page <= maxPages; page++) {
       const result = await fetchPage(page);
       let rows = result.accounts;
@@ -281,8 +282,11 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
         return true;
       });
       yield { page, accounts: fresh, rejected: freshRejected, total: result.total };
-      const size = result.size ?? perPage;
       const count = result.accounts.length + result.rejected.length;
+      // The page size the API really used: an echo of what was asked for is not proof that it
+      // was honoured, and trusting it would end paging after a silently clamped first page.
+      pageSize = Math.max(pageSize, count);
+      const size = Math.min(result.size ?? perPage, pageSize);
       if (count === 0 || count < size || page * size >= result.total) return;
     }
     throw new ApiError(
