@@ -583,6 +583,7 @@ describe('sweep records', () => {
     await store.recordSweep(
       summary('sweep-b', '2030-01-01T09:00:00.000Z', {
         failures,
+        failed: failures.length,
         notifications,
         stoppedReason: 'deadline',
         partner: { authId: 'PARTNER', balance: '-0.00001', currency: 'INR', level: 'CRITICAL' },

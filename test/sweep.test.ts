@@ -349,3 +349,30 @@ describe('a burst after a quiet spell', () => {
     expect(spikes).toEqual(['2026-11-27T12:00:00.000Z']);
   });
 });
+
+describe('thresholds kept in the table', () => {
+  it('uses the global default set in the table over the configured one, and a currency default over both', async () => {
+    // Arrange
+    const h = await open();
+    const [a, b] = h.sim.accountIds().filter((candidate) => {
+      const account = h.sim.getAccount(candidate);
+      return account && !account.postpaid && account.is_active && account.enabled && account.country === 'IN';
+    }) as [string, string];
+    h.sim.setBalance(a, '3000.00000');
+    h.sim.setBalance(b, '30.00000');
+    await h.store.saveCurrencyDefaults({ '*': { low: '5000' }, INR: { low: '20' } });
+
+    // Act
+    const summary = await h.sweep();
+
+    // Assert: INR's own default (20) wins for both INR accounts: 3000 and 30 are both fine.
+    expect(summary.notifications.filter((n) => n.authId === a || n.authId === b)).toEqual([]);
+    await h.store.saveCurrencyDefaults({ '*': { low: '5000' } });
+    h.sim.setBalance(a, '2999.00000');
+    const second = await h.sweep();
+    expect(second.notifications.find((n) => n.authId === a)).toMatchObject({
+      type: 'low',
+      thresholds: { low: '5000.00000' },
+    });
+  });
+});

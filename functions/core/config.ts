@@ -12,11 +12,9 @@ const amount = z
   .union([
     z.string(),
     // A JSON number has already been through a binary float: only whole numbers are sure to be exact.
-    z
-      .number()
-      .refine(Number.isSafeInteger, {
-        message: 'must be written as a string ("99.50") unless it is a whole number',
-      }),
+    z.number().refine(Number.isSafeInteger, {
+      message: 'must be written as a string ("99.50") unless it is a whole number',
+    }),
   ])
   .transform((v) => String(v).trim())
   .refine(isAmount, { message: 'must be a decimal amount such as 100 or 99.50', abort: true })

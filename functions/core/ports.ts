@@ -35,8 +35,11 @@ export interface VobizPort {
 
 export type CommitResult = 'ok' | 'conflict';
 
-/** Per-currency threshold defaults kept in the store (set without a redeploy). */
+/** Per-currency threshold defaults kept in the store (set without a redeploy); `*` is the global one. */
 export type CurrencyDefaults = Record<string, ThresholdOverride>;
+
+/** The key of the global default among the stored currency defaults. */
+export const GLOBAL_DEFAULT_KEY = '*';
 
 export interface StorePort {
   /** Current states of these accounts; missing accounts are absent from the map. */

@@ -12,7 +12,13 @@ import {
 import { addAmounts, greaterThan, sameAmount } from './money.ts';
 import { claimExpired, isMuted, ownedBy, released, withoutEntries } from './outbox.ts';
 import { decide, type PolicySettings, resolveThresholds } from './policy.ts';
-import type { CurrencyDefaults, NotifierPort, StorePort, VobizPort } from './ports.ts';
+import {
+  type CurrencyDefaults,
+  GLOBAL_DEFAULT_KEY,
+  type NotifierPort,
+  type StorePort,
+  type VobizPort,
+} from './ports.ts';
 import { addMs, localDay } from './time.ts';
 import type {
   Account,
@@ -24,6 +30,7 @@ import type {
   Snapshot,
   SweepFailure,
   SweepSummary,
+  Thresholds,
 } from './types.ts';
 
 /**
@@ -110,6 +117,7 @@ class Sweep {
   private readonly startedMs: number;
   private readonly readDeadline: number | undefined;
   private currencyDefaults: CurrencyDefaults = {};
+  private globalThresholds: Thresholds;
   private fatal: Error | null = null;
   private stoppedReason: string | null = null;
   private partner: SweepSummary['partner'] = null;
@@ -139,6 +147,7 @@ class Sweep {
     this.log = deps.log ?? (() => {});
     this.config = options.config;
     this.settings = policySettings(options.config);
+    this.globalThresholds = { low: options.config.threshold, critical: options.config.critical };
     this.forecastSettings = forecastSettings(options.config);
     this.startedMs = this.clock();
     this.readDeadline =
@@ -165,7 +174,16 @@ class Sweep {
       this.deps.store.loadCurrencyDefaults(),
       this.deps.store.lastSweepBefore(startedAt),
     ]);
-    this.currencyDefaults = { ...this.config.currencyThresholds, ...stored };
+    // The table's `*` entry (set with `thresholds default`) replaces the configured global pair;
+    // currency defaults from the table beat the configured ones.
+    const { [GLOBAL_DEFAULT_KEY]: storedGlobal, ...storedCurrencies } = stored;
+    this.currencyDefaults = { ...this.config.currencyThresholds, ...storedCurrencies };
+    if (storedGlobal) {
+      this.globalThresholds = {
+        low: storedGlobal.low,
+        critical: storedGlobal.critical ?? this.config.critical,
+      };
+    }
     this.previousSweepAt = previousSweepAt;
 
     const partner = this.checkPartner();
@@ -351,7 +369,7 @@ class Sweep {
           state?.override ?? null,
           observation.currency,
           this.currencyDefaults,
-          { low: this.config.threshold, critical: this.config.critical },
+          this.globalThresholds,
         );
         const decision = decide(state, observation, thresholds, this.settings, this.options.sweepId);
         let next = decision.state;

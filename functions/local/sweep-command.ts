@@ -1,20 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDynamoStore, ensureTable } from '../aws/dynamo-store.ts';
+import { createDynamoStore } from '../aws/dynamo-store.ts';
 import { parseSweepConfig, type SweepConfigInput } from '../core/config.ts';
 import { ConfigError, FatalError, oneLine } from '../core/errors.ts';
 import { runSweep, type SweepEvent } from '../core/sweep.ts';
 import { parseInstant } from '../core/time.ts';
 import type { SweepSummary } from '../core/types.ts';
 import { createVobizClient } from '../vobiz/client.ts';
-import { localDynamoClient, startEmbeddedDynamo } from './embedded-dynamo.ts';
 import { createFileNotifier } from './file-notifier.ts';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_TABLE,
+  STORE_OPTIONS,
+  STORE_USAGE,
+  storeTarget,
+  withStore,
+} from './store-options.ts';
 import { renderSummary } from './summary-view.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.vobiz.ai';
-export const DEFAULT_DATA_DIR = '.vobiz-balance';
-export const DEFAULT_TABLE = 'vobiz-balance';
+export { DEFAULT_DATA_DIR, DEFAULT_TABLE };
 
 export interface CommandIO {
   stdout: (line: string) => void;
@@ -26,9 +32,8 @@ export const SWEEP_USAGE = `Usage: vobiz-balance sweep [options]
 Reads every customer balance once, stores history, raises alerts.
 Credentials: VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (the partner's).
   --base-url <origin>           partner API origin (default ${DEFAULT_BASE_URL})
-  --data-dir <dir>              embedded store and alerts file (default ./${DEFAULT_DATA_DIR})
-  --dynamodb-endpoint <url>     use this DynamoDB-compatible endpoint instead (needs --table)
-  --table <name>                table name (created if missing; default ${DEFAULT_TABLE})
+${STORE_USAGE}
+                                (local tables are created if missing; --data-dir also holds alerts.jsonl)
   --threshold <amount>          low threshold (default 100)
   --critical <amount>           critical level, at or below (default 0)
   --currency-threshold <C=low[:critical]>  per-currency default, repeatable (e.g. USD=5:1)
@@ -48,9 +53,7 @@ Credentials: VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (the partner's).
 
 const OPTIONS = {
   'base-url': { type: 'string' },
-  'data-dir': { type: 'string' },
-  'dynamodb-endpoint': { type: 'string' },
-  table: { type: 'string' },
+  ...STORE_OPTIONS,
   threshold: { type: 'string' },
   critical: { type: 'string' },
   'currency-threshold': { type: 'string', multiple: true },
@@ -190,15 +193,7 @@ export async function runSweepWith(
   });
 
   const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
-  const endpoint = values['dynamodb-endpoint'];
-  if (endpoint && !values.table) throw new ConfigError('--dynamodb-endpoint needs --table <name>');
-  if (endpoint && values['data-dir'])
-    throw new ConfigError('use either --data-dir or --dynamodb-endpoint, not both');
-  const embedded = endpoint ? null : await startEmbeddedDynamo({ dataDir });
-  try {
-    const client = embedded ? embedded.client : localDynamoClient(endpoint as string);
-    const tableName = values.table ?? DEFAULT_TABLE;
-    await ensureTable(client, tableName);
+  return withStore(storeTarget(values, io.env), { create: true }, async ({ client, tableName }) => {
     const store = createDynamoStore({
       client,
       tableName,
@@ -225,9 +220,7 @@ export async function runSweepWith(
       },
     );
     return { summary, itemsWritten: store.stats().itemsWritten };
-  } finally {
-    await embedded?.close();
-  }
+  });
 }
 
 function describeEvent(event: SweepEvent): string {
@@ -238,6 +231,8 @@ function describeEvent(event: SweepEvent): string {
       return `could not read ${event.authId}: ${event.reason}`;
     case 'conflict':
       return `${event.authId} changed under this sweep; deciding again (attempt ${event.attempt})`;
+    case 'analysis-failed':
+      return `no runway for ${event.authId} this time: ${event.reason}`;
     case 'publish-failed':
       return `notification ${event.id} not delivered, kept for the next sweep: ${event.reason}`;
     case 'stopping':

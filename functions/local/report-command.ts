@@ -1,0 +1,167 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ConfigError } from '../core/errors.ts';
+import { parseAmount } from '../core/money.ts';
+import { resolveThresholds } from '../core/thresholds.ts';
+import type { Snapshot, Thresholds } from '../core/types.ts';
+import { daysBetween, localDay } from '../finance/calendar.ts';
+import { GLOBAL_DEFAULT_KEY, parseThresholdAmount } from '../finance/changes.ts';
+import { LatestByAccount } from '../finance/closing.ts';
+import { renderReport } from '../finance/report-html.ts';
+import {
+  buildChart,
+  byLowest,
+  type Chart,
+  currencySummaries,
+  DEFAULT_CHART_LIMIT,
+  type ReportAccount,
+  reportAccount,
+} from '../finance/report-model.ts';
+import { StatementBuilder } from '../finance/statement.ts';
+import {
+  assertSameTimezone,
+  type FinanceIO,
+  forEachLimited,
+  noExtraPositionals,
+  parseCommandArgs,
+  parseCount,
+  parseNow,
+  parseTimezone,
+  runCommand,
+  str,
+  withFinanceStore,
+} from './finance-cli.ts';
+import { STORE_OPTIONS, STORE_USAGE } from './store-options.ts';
+
+/**
+ * `report`: one self-contained HTML page. Primary course:
+ * 1. read the window's byDay partitions day by day, keeping per account only its latest
+ *    snapshot and its running top-ups and spend (memory per account, not per snapshot);
+ * 2. read the accounts' states (override, mute, alert level) and the table's defaults;
+ * 3. order accounts by how low they are and chart the lowest few from their own key ranges;
+ * 4. render and write the page.
+ */
+
+export const REPORT_USAGE = `Usage: vobiz-balance report --out <file.html> [options]
+One self-contained HTML page: totals per currency, a balance chart for each of the lowest
+accounts (top-ups and threshold crossings marked) and a table of every account, lowest first.
+  --out <file>                  where to write the page (required)
+  --days <n>                    the window, ending now (default 30)
+  --charts <n>                  chart this many of the lowest accounts (default ${DEFAULT_CHART_LIMIT}; the table has all)
+  --threshold <amount>          low threshold where the table sets none (default 100)
+  --critical <amount>           critical level where the table sets none (default 0)
+  --timezone <IANA zone>        the partner's day, as the sweep uses it (default Asia/Kolkata)
+  --now <ISO time>              treat as the current time
+${STORE_USAGE}`;
+
+const MAX_CHARTS = 500;
+const CHART_CONCURRENCY = 4;
+
+export async function reportCommand(argv: string[], io: FinanceIO): Promise<number> {
+  return runCommand('report', io, async () => {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...STORE_OPTIONS,
+      out: { type: 'string' },
+      days: { type: 'string' },
+      charts: { type: 'string' },
+      threshold: { type: 'string' },
+      critical: { type: 'string' },
+      timezone: { type: 'string' },
+      now: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      io.stdout(REPORT_USAGE);
+      return 0;
+    }
+    noExtraPositionals(positionals, 0);
+    const out = str(values, 'out');
+    if (!out) throw new ConfigError('--out <file.html> is required');
+    const days = parseCount('--days', str(values, 'days'), 30, 1, 400);
+    const chartLimit = parseCount('--charts', str(values, 'charts'), DEFAULT_CHART_LIMIT, 0, MAX_CHARTS);
+    const timezone = parseTimezone(str(values, 'timezone'));
+    const now = parseNow(str(values, 'now'));
+    const flagLow = parseThresholdAmount('--threshold', str(values, 'threshold') ?? '100');
+    const flagCritical = parseThresholdAmount('--critical', str(values, 'critical') ?? '0');
+    const windowStart = new Date(Date.parse(now) - days * 86_400_000).toISOString();
+
+    return withFinanceStore(values, io, timezone, async ({ store }) => {
+      // 1. The window's partitions, in order, reduced as they stream in.
+      const latest = new LatestByAccount();
+      const movement = new StatementBuilder();
+      for (const day of daysBetween(localDay(windowStart, timezone), localDay(now, timezone))) {
+        await store.forEachOfDay(day, (page) => {
+          for (const s of page) {
+            if (s.observedAt < windowStart || s.observedAt > now) continue;
+            assertSameTimezone(s, timezone);
+            latest.offer(s);
+            movement.observe(s);
+          }
+        });
+      }
+      // 2. States and defaults.
+      const ids = latest.values().map((s) => s.authId);
+      const [states, stored] = await Promise.all([store.base.loadStates(ids), store.loadDefaults()]);
+      const { [GLOBAL_DEFAULT_KEY]: storedGlobal, ...currencyDefaults } = stored;
+      const global: Thresholds = {
+        low: storedGlobal ? parseAmount(storedGlobal.low) : flagLow,
+        critical: storedGlobal?.critical !== undefined ? parseAmount(storedGlobal.critical) : flagCritical,
+      };
+      const rowsById = new Map(movement.rows().map((r) => [r.authId, r]));
+      // 3. Lowest first, then the charts of the lowest.
+      const accounts: ReportAccount[] = latest
+        .values()
+        .map((s) => {
+          const state = states.get(s.authId);
+          const thresholds = resolveThresholds(state?.override ?? null, s.currency, currencyDefaults, global);
+          return reportAccount(s, state, thresholds, rowsById.get(s.authId), now);
+        })
+        .sort(byLowest);
+      const charted = accounts.slice(0, chartLimit);
+      const charts: Chart[] = new Array(charted.length);
+      const start = Date.parse(windowStart);
+      const end = Date.parse(now);
+      await forEachLimited(
+        charted.map((account, i) => ({ account, i })),
+        CHART_CONCURRENCY,
+        async ({ account, i }) => {
+          const [inWindow, before] = await Promise.all([
+            store.base.history(account.authId, { from: windowStart, to: now }),
+            store.lastAtOrBefore(account.authId, new Date(start - 1).toISOString()),
+          ]);
+          const series: Snapshot[] = [...(before ? [before] : []), ...inWindow.reverse()];
+          charts[i] = buildChart(account, series, start, end);
+        },
+      );
+      // 4. The page.
+      const html = renderReport({
+        generatedAt: now,
+        timezone,
+        days,
+        windowStart,
+        windowEnd: now,
+        accounts,
+        charts,
+        totals: currencySummaries(accounts),
+        thresholdNote:
+          `Thresholds: the account's own, else the table's default for its currency, else ` +
+          (storedGlobal
+            ? `the table's global default`
+            : `--threshold ${flagLow} / --critical ${flagCritical}`) +
+          `. Crossings are marked against the low threshold that applies now.`,
+      });
+      const path = resolve(out);
+      await writeFile(path, html, 'utf8');
+      if (accounts.length === 0) {
+        io.stdout(
+          `No balance observations in the last ${days} day(s) (${timezone}); wrote ${path} saying so`,
+        );
+      } else {
+        io.stdout(
+          `wrote ${path}: ${accounts.length} account(s), ${charts.length} chart(s), ${localDay(windowStart, timezone)} to ${localDay(now, timezone)} (${timezone})`,
+        );
+      }
+      return 0;
+    });
+  });
+}

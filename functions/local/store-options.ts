@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../aws/dynamo-table.ts';
+import { ConfigError } from '../core/errors.ts';
+import { localDynamoClient, startEmbeddedDynamo } from './embedded-dynamo.ts';
+
+/**
+ * The one place that turns the store flags into a DynamoDB client and table, for every
+ * command:
+ *   --data-dir <dir>                      the embedded store (dynalite on disk), the default
+ *   --dynamodb-endpoint <url> --table <t> any DynamoDB-compatible endpoint
+ *   --table <t> alone                     the deployed table, through the AWS credential
+ *                                         chain, in the region AWS_REGION names
+ */
+
+export const DEFAULT_DATA_DIR = '.vobiz-balance';
+export const DEFAULT_TABLE = 'vobiz-balance';
+
+/** For node:util parseArgs. */
+export const STORE_OPTIONS = {
+  'data-dir': { type: 'string' },
+  'dynamodb-endpoint': { type: 'string' },
+  table: { type: 'string' },
+} as const;
+
+export const STORE_USAGE = `  --data-dir <dir>              embedded store (default ./${DEFAULT_DATA_DIR})
+  --dynamodb-endpoint <url>     a DynamoDB-compatible endpoint instead (needs --table)
+  --table <name>                with --dynamodb-endpoint or --data-dir: the table there (default ${DEFAULT_TABLE});
+                                alone: the deployed table (AWS credential chain, region from AWS_REGION)`;
+
+export interface StoreFlags {
+  'data-dir'?: string;
+  'dynamodb-endpoint'?: string;
+  table?: string;
+}
+
+export type StoreTarget =
+  | { kind: 'embedded'; dataDir: string; tableName: string }
+  | { kind: 'endpoint'; endpoint: string; tableName: string }
+  | { kind: 'aws'; region: string; tableName: string };
+
+/** Which store the flags name; a contradiction or a missing piece is one ConfigError line. */
+export function storeTarget(flags: StoreFlags, env: Record<string, string | undefined>): StoreTarget {
+  const endpoint = flags['dynamodb-endpoint'];
+  const dataDir = flags['data-dir'];
+  const table = flags.table;
+  if (table !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
+    throw new ConfigError(
+      `--table must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), got ${JSON.stringify(table)}`,
+    );
+  }
+  if (endpoint !== undefined) {
+    if (dataDir !== undefined)
+      throw new ConfigError('use either --data-dir or --dynamodb-endpoint, not both');
+    if (!table) throw new ConfigError('--dynamodb-endpoint needs --table <name>');
+    if (!/^https?:\/\/[^\s/]+/.test(endpoint)) {
+      throw new ConfigError(`--dynamodb-endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+    }
+    return { kind: 'endpoint', endpoint, tableName: table };
+  }
+  if (table !== undefined && dataDir === undefined) {
+    const region = env.AWS_REGION?.trim();
+    if (!region) {
+      throw new ConfigError(
+        `--table ${table} alone means the deployed table: set AWS_REGION (or add --data-dir or --dynamodb-endpoint for a local one)`,
+      );
+    }
+    return { kind: 'aws', region, tableName: table };
+  }
+  return {
+    kind: 'embedded',
+    dataDir: resolve(dataDir ?? DEFAULT_DATA_DIR),
+    tableName: table ?? DEFAULT_TABLE,
+  };
+}
+
+export interface OpenedStore {
+  target: StoreTarget;
+  client: DynamoDBClient;
+  tableName: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /**
+   * Create the table if missing (embedded and endpoint stores; the deployed table belongs to
+   * the stack). Without it, an embedded store must already exist: a read in the wrong
+   * directory should say so, not answer "no data" from a store it just made.
+   */
+  create: boolean;
+}
+
+export async function openStore(target: StoreTarget, options: OpenOptions): Promise<OpenedStore> {
+  if (target.kind === 'aws') {
+    const client = new DynamoDBClient({ region: target.region, maxAttempts: 5 });
+    return { target, client, tableName: target.tableName, close: async () => client.destroy() };
+  }
+  if (target.kind === 'endpoint') {
+    const client = localDynamoClient(target.endpoint);
+    try {
+      if (options.create) await ensureTable(client, target.tableName);
+    } catch (error) {
+      client.destroy();
+      throw error;
+    }
+    return { target, client, tableName: target.tableName, close: async () => client.destroy() };
+  }
+  if (!options.create && !existsSync(join(target.dataDir, 'dynamodb'))) {
+    throw new ConfigError(
+      `no local store in ${target.dataDir}: run a sweep there first, or pass --data-dir <dir>`,
+    );
+  }
+  const embedded = await startEmbeddedDynamo({ dataDir: target.dataDir });
+  try {
+    // Idempotent, and harmless inside a local store that already exists.
+    await ensureTable(embedded.client, target.tableName);
+  } catch (error) {
+    await embedded.close();
+    throw error;
+  }
+  return { target, client: embedded.client, tableName: target.tableName, close: () => embedded.close() };
+}
+
+/** Opens the store, runs `work` with it and always closes it (the embedded store holds a lock). */
+export async function withStore<T>(
+  target: StoreTarget,
+  options: OpenOptions,
+  work: (opened: OpenedStore) => Promise<T>,
+): Promise<T> {
+  const opened = await openStore(target, options);
+  try {
+    return await work(opened);
+  } finally {
+    await opened.close();
+  }
+}
