@@ -159,10 +159,68 @@ describe('vobiz-balance sweep', () => {
     }
   });
 
+  it('replays hours of sweeps with --now and forecasts a steady burn, then flags a burst as a spike', async () => {
+    // Arrange: two healthy alertable accounts of the simulator, with balances of our choosing.
+    const dataDir = join(dir, 'replay');
+    const [burner, fraud] = sim.accountIds().filter((id) => {
+      const a = sim.getAccount(id);
+      return a && !a.postpaid && a.is_active && a.enabled;
+    }) as [string, string];
+    sim.setBalance(burner, '3000.00000');
+    sim.setBalance(fraud, '50000.00000');
+    const seen: Array<[string, string, string]> = [];
+
+    // Act: seven hourly sweeps; the burner spends 60 an hour, the other 5 an hour and then 900.
+    for (let hour = 0; hour <= 7; hour++) {
+      if (hour > 0) {
+        sim.adjustBalance(burner, '-60');
+        sim.adjustBalance(fraud, hour === 7 ? '-900' : '-5');
+      }
+      const now = `2026-11-20T${String(hour).padStart(2, '0')}:00:00Z`;
+      const run = await cli(
+        [
+          'sweep',
+          '--base-url',
+          sim.url,
+          '--data-dir',
+          dataDir,
+          '--json',
+          '--now',
+          now,
+          '--spike-min-amount',
+          '500',
+        ],
+        creds,
+      );
+      expect(run.code).toBe(0);
+      const notifications = lastJson(run.stdout).notifications as Array<{
+        type: string;
+        authId: string;
+        runway?: unknown;
+      }>;
+      for (const n of notifications)
+        if (n.authId === burner || n.authId === fraud) seen.push([n.type, n.authId, now]);
+    }
+
+    // Assert: at 06:00 the burner has six hours of history: 2640 left at 60 an hour is 44 h, under 48.
+    expect(seen).toEqual([
+      ['forecast', burner, '2026-11-20T06:00:00Z'],
+      ['spike', fraud, '2026-11-20T07:00:00Z'],
+    ]);
+    const history = await cli(['history', burner, '--data-dir', dataDir, '--format', 'json'], creds);
+    expect(JSON.parse(history.stdout).runway).toMatchObject({ status: 'known', ratePerHour: '60.00000' });
+  });
+
   it.each([
     [['--threshold', 'lots'], {}, /^vobiz-balance sweep: options: threshold must be a decimal amount/],
     [['--concurrency', 'many'], {}, /^vobiz-balance sweep: --concurrency must be a number, got "many"/],
     [['--now', 'yesterday'], {}, /^vobiz-balance sweep: --now must be an ISO time/],
+    [
+      ['--partner-threshold', 'plenty'],
+      {},
+      /^vobiz-balance sweep: --partner-threshold must be a decimal amount/,
+    ],
+    [['--spike-factor', '0.5'], {}, /^vobiz-balance sweep: options: spikeFactor must be above 1/],
     [['--frobnicate'], {}, /^vobiz-balance sweep: Unknown option '--frobnicate'/],
     [[], { VOBIZ_AUTH_ID: '' }, /^vobiz-balance sweep: VOBIZ_AUTH_ID is not set/],
     [[], { VOBIZ_AUTH_TOKEN: 'wrong' }, /^vobiz-balance sweep: .*partner credentials were rejected/],

@@ -1,4 +1,4 @@
-import { formatAmount } from './money.ts';
+import { formatAmount, roundAmount } from './money.ts';
 import type { Notification, Runway } from './types.ts';
 
 /**
@@ -52,7 +52,8 @@ export function describeRunway(runway: Runway | null | undefined): string {
   if (runway.status !== 'known') {
     return runway.status === 'no_spend' ? 'no recent spend' : 'runway unknown (not enough history yet)';
   }
-  return `runway ${runway.hours} h at ${formatAmount(runway.ratePerHour)}/h (${runway.basis}), empty about ${runway.depletionAt.slice(0, 16)}Z`;
+  const span = runway.hours < 48 ? `${runway.hours} h` : `${(runway.hours / 24).toFixed(1)} days`;
+  return `runway ${span} at ${formatAmount(roundAmount(runway.ratePerHour, 2))}/h (${runway.basis} rate), empty about ${runway.depletionAt.slice(0, 16)}Z`;
 }
 
 /** One readable line for a person: what happened, to whom, how much, against which line. */

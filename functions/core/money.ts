@@ -117,3 +117,8 @@ export function divideAmounts(a: string, b: string): string {
 export function timesAmount(a: string, factor: string): string {
   return canonical(dec(a).times(dec(factor)));
 }
+
+/** Rounded half-even to `places` decimals, for display (rates); stored amounts are never rounded. */
+export function roundAmount(a: string, places: number): string {
+  return dec(a).round(places, Big.roundHalfEven).toFixed(places);
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { displayName } from '../core/display.ts';
+import { describeRunway, displayName } from '../core/display.ts';
 import { formatAmount, greaterThan, lessThan } from '../core/money.ts';
 import { localDateTime, localDay } from './calendar.ts';
 import type { Chart, CurrencySummary, ReportAccount } from './report-model.ts';
@@ -146,10 +146,11 @@ function accountsTable(accounts: readonly ReportAccount[], timezone: string): st
         `<td class="num">${amount(a.headroom)}</td><td class="standing">${a.standing}</td><td>${a.alertLevel === 'UNKNOWN' ? 'not alerted' : a.alertLevel}</td>` +
         `<td>${a.mute ? `until ${escapeHtml(localDateTime(a.mute.until, timezone))}: ${escapeHtml(displayName(a.mute.reason, 60))}` : ''}</td>` +
         `<td class="num">${amount(a.topUps)}${a.topUpCount ? ` (${a.topUpCount})` : ''}</td><td class="num">${amount(a.spend)}</td>` +
+        `<td class="runway">${escapeHtml(describeRunway(a.runway))}</td>` +
         `<td>${escapeHtml(localDateTime(a.observedAt, timezone))}</td></tr>`,
     )
     .join('\n');
-  return `<table id="accounts-table"><thead><tr><th class="num">#</th><th>Name</th><th>Auth ID</th><th>Currency</th><th class="num">Balance</th><th class="num">Low threshold</th><th class="num">Headroom</th><th>Standing</th><th>Alert level</th><th>Muted</th><th class="num">Top-ups (count)</th><th class="num">Spend</th><th>Last observed</th></tr></thead>
+  return `<table id="accounts-table"><thead><tr><th class="num">#</th><th>Name</th><th>Auth ID</th><th>Currency</th><th class="num">Balance</th><th class="num">Low threshold</th><th class="num">Headroom</th><th>Standing</th><th>Alert level</th><th>Muted</th><th class="num">Top-ups (count)</th><th class="num">Spend</th><th>Runway</th><th>Last observed</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>`;

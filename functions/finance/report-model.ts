@@ -1,6 +1,6 @@
 import { addAmounts, compareAmounts, greaterThan, lessThan, subtractAmounts } from '../core/money.ts';
 import { classify } from '../core/policy.ts';
-import type { AccountState, Level, Mute, Snapshot, Thresholds } from '../core/types.ts';
+import type { AccountState, Level, Mute, Runway, Snapshot, Thresholds } from '../core/types.ts';
 import type { StatementRow } from './statement.ts';
 
 /**
@@ -32,6 +32,8 @@ export interface ReportAccount {
   topUps: string;
   topUpCount: number;
   spend: string;
+  /** From the last spend analysis, where known. */
+  runway: Runway | null;
 }
 
 export interface CurrencySummary {
@@ -94,6 +96,7 @@ export function reportAccount(
     topUps: movement?.topUps ?? '0.00000',
     topUpCount: movement?.topUpCount ?? 0,
     spend: movement?.spend ?? '0.00000',
+    runway: state?.runway ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { FinanceStore } from '../aws/finance-store.ts';
-import { displayName } from '../core/display.ts';
+import { describeRunway, displayName } from '../core/display.ts';
 import { ConfigError } from '../core/errors.ts';
 import { parseInstant } from '../core/time.ts';
 import type { Snapshot } from '../core/types.ts';
@@ -177,9 +177,13 @@ export async function historyCommand(argv: string[], io: FinanceIO): Promise<num
       values.limit === undefined ? undefined : parseCount('--limit', str(values, 'limit'), 0, 1, 1_000_000);
 
     return withFinanceStore(values, io, timezone, async ({ store, tableName }) => {
-      const snapshots = await store.base.history(authId, { from, to, limit });
-      if (snapshots.length === 0 && !(await store.base.getState(authId)))
-        throw unknownAccount(authId, tableName);
+      const [snapshots, state] = await Promise.all([
+        store.base.history(authId, { from, to, limit }),
+        store.base.getState(authId),
+      ]);
+      if (snapshots.length === 0 && !state) throw unknownAccount(authId, tableName);
+      // The runway from the last spend analysis, where known (it is made when the balance moves).
+      const runway = state?.runway ?? null;
       const range = `${from ?? 'the first snapshot'} to ${to ?? 'now'}`;
       if (snapshots.length === 0 && format !== 'table') {
         io.stderr(`vobiz-balance history: no snapshots of ${authId} from ${range}`);
@@ -187,14 +191,15 @@ export async function historyCommand(argv: string[], io: FinanceIO): Promise<num
       const rows = snapshots.map((s) => ({ ...s, localDate: localDay(s.observedAt, timezone) }));
       let text: string;
       if (format === 'json') {
-        text = `${JSON.stringify({ authId, timezone, from: from ?? null, to: to ?? null, snapshots: rows }, null, 2)}\n`;
+        text = `${JSON.stringify({ authId, timezone, from: from ?? null, to: to ?? null, runway, snapshots: rows }, null, 2)}\n`;
       } else if (format === 'csv') {
         text = toCsv(HISTORY_CSV, rows, { bom: !values['no-bom'] });
       } else if (rows.length === 0) {
         text = `No snapshots of ${authId} from ${range}.\n`;
       } else {
         const first = rows[0] as (typeof rows)[number];
-        text = `${displayName(first.name)} (${authId}), ${first.currency}, newest first, times in ${timezone}\n${textTable(
+        const outlook = runway ? `${describeRunway(runway)} (as of ${runway.computedAt})\n` : '';
+        text = `${displayName(first.name)} (${authId}), ${first.currency}, newest first, times in ${timezone}\n${outlook}${textTable(
           ['Observed', 'Balance', 'Level', 'Observed at (UTC)'],
           rows.map((r) => [localDateTime(r.observedAt, timezone), r.balance, r.level, r.observedAt]),
           ['left', 'right', 'left', 'left'],

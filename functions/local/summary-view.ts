@@ -1,3 +1,5 @@
+import { describeRunway, displayName } from '../core/display.ts';
+import { formatAmount } from '../core/money.ts';
 import type { SweepSummary } from '../core/types.ts';
 
 /** A few lines a person can take in at a glance after a sweep. */
@@ -14,6 +16,17 @@ export function renderSummary(s: SweepSummary): string {
     `stored: ${s.snapshotsWritten} snapshot(s), ${s.stateWrites} state write(s); ` +
       `notifications: ${notified || 'none'}${s.pendingNotifications ? `, ${s.pendingNotifications} pending for the next sweep` : ''}`,
   ];
+  const soonest = s.shortestRunways[0];
+  if (soonest) {
+    lines.push(
+      `shortest runway: ${displayName(soonest.name, 40)} (${soonest.authId}), ${describeRunway(soonest.runway)}`,
+    );
+  }
+  if (s.partner) {
+    lines.push(
+      `partner wallet ${s.partner.authId}: ${formatAmount(s.partner.balance, s.partner.currency)} (${s.partner.level})`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createDynamoStore } from '../aws/dynamo-store.ts';
 import { parseSweepConfig, type SweepConfigInput } from '../core/config.ts';
 import { ConfigError, FatalError, oneLine } from '../core/errors.ts';
+import { isAmount, parseAmount } from '../core/money.ts';
 import { runSweep, type SweepEvent } from '../core/sweep.ts';
 import { parseInstant } from '../core/time.ts';
 import type { SweepSummary } from '../core/types.ts';
@@ -46,6 +47,11 @@ ${STORE_USAGE}
   --timeout-ms <n>              per-request timeout (default 10000)
   --deadline-seconds <n>        stop cleanly after this long and report what was not reached
   --retention-days <n>          history kept for (default 400)
+  --partner-threshold <amount>  also watch the partner's own wallet (/me): partner_low below this
+  --forecast-horizon-hours <n>  forecast when the runway drops under this while above low (default 48)
+  --min-history-hours <n>       less history than this: no runway, no forecast (default 6)
+  --spike-factor <k>            spike when the last hour's spend exceeds k x the 7-day hourly average (default 5)
+  --spike-min-amount <amount>   ...and this amount (default 200); per currency: --spike-min C=amount, repeatable
   --now <ISO time>              treat as the current time (replays, tests)
   --alerts-file <file>          where notifications are appended as JSON lines (default <data-dir>/alerts.jsonl)
   --json                        last stdout line: the sweep summary as one JSON object
@@ -67,6 +73,12 @@ const OPTIONS = {
   'timeout-ms': { type: 'string' },
   'deadline-seconds': { type: 'string' },
   'retention-days': { type: 'string' },
+  'partner-threshold': { type: 'string' },
+  'forecast-horizon-hours': { type: 'string' },
+  'min-history-hours': { type: 'string' },
+  'spike-factor': { type: 'string' },
+  'spike-min-amount': { type: 'string' },
+  'spike-min': { type: 'string', multiple: true },
   now: { type: 'string' },
   'alerts-file': { type: 'string' },
   json: { type: 'boolean' },
@@ -136,6 +148,23 @@ function numberOption(name: string, text: string | undefined): number | undefine
   return value;
 }
 
+function amountOption(name: string, text: string): string {
+  if (!isAmount(text))
+    throw new ConfigError(`--${name} must be a decimal amount such as 1000, got ${JSON.stringify(text)}`);
+  return parseAmount(text);
+}
+
+function currencyAmounts(flag: string, entries: string[] | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of entries ?? []) {
+    const match = /^([A-Za-z]{3})=(.+)$/.exec(entry);
+    if (!match?.[1] || !match[2])
+      throw new ConfigError(`${flag} must look like USD=5, got ${JSON.stringify(entry)}`);
+    result[match[1].toUpperCase()] = match[2];
+  }
+  return result;
+}
+
 function currencyThresholds(entries: string[] | undefined): SweepConfigInput['currencyThresholds'] {
   const result: Record<string, { low: string; critical?: string }> = {};
   for (const entry of entries ?? []) {
@@ -168,9 +197,18 @@ export async function runSweepWith(
       concurrency: numberOption('concurrency', values.concurrency),
       requestsPerSecond: numberOption('rps', values.rps) ?? null,
       retentionDays: numberOption('retention-days', values['retention-days']),
+      forecastHorizonHours: numberOption('forecast-horizon-hours', values['forecast-horizon-hours']),
+      minHistoryHours: numberOption('min-history-hours', values['min-history-hours']),
+      spikeFactor: values['spike-factor'],
+      spikeMinAmount: values['spike-min-amount'],
+      spikeMinAmounts: currencyAmounts('--spike-min', values['spike-min']),
     },
     'options',
   );
+  const partnerThreshold =
+    values['partner-threshold'] === undefined
+      ? null
+      : amountOption('partner-threshold', values['partner-threshold']);
   const now = values.now === undefined ? undefined : parseInstant(values.now);
   if (now === null)
     throw new ConfigError(
@@ -215,6 +253,7 @@ export async function runSweepWith(
         config,
         sweepId: `sweep-${randomUUID()}`,
         now,
+        partnerThreshold,
         deadline: deadlineSeconds === undefined ? undefined : Date.now() + deadlineSeconds * 1000,
         publishReserveMs: deadlineSeconds === undefined ? undefined : Math.min(5_000, deadlineSeconds * 100),
       },
