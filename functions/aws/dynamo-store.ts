@@ -8,6 +8,7 @@ import {
   type QueryCommandInput,
   type TranslateConfig,
 } from '@aws-sdk/lib-dynamodb';
+import { forEachLimited } from '../core/concurrency.ts';
 import type { CommitResult, CurrencyDefaults, StorePort } from '../core/ports.ts';
 import { localDay, parseInstant } from '../core/time.ts';
 import type { AccountState, Snapshot, SweepSummary } from '../core/types.ts';
@@ -296,21 +297,6 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -68,3 +68,19 @@ export async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> 
     await iterator.return?.();
   }
 }
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

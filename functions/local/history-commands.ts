@@ -1,4 +1,5 @@
 import type { FinanceStore } from '../aws/finance-store.ts';
+import { forEachLimited } from '../core/concurrency.ts';
 import { describeRunway, displayName } from '../core/display.ts';
 import { ConfigError } from '../core/errors.ts';
 import { parseInstant } from '../core/time.ts';
@@ -22,7 +23,6 @@ import {
   assertSameTimezone,
   emit,
   type FinanceIO,
-  forEachLimited,
   noExtraPositionals,
   parseCommandArgs,
   parseCount,

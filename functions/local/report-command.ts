@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { forEachLimited } from '../core/concurrency.ts';
 import { ConfigError } from '../core/errors.ts';
 import { parseAmount } from '../core/money.ts';
 import { resolveThresholds } from '../core/thresholds.ts';
@@ -21,7 +22,6 @@ import { StatementBuilder } from '../finance/statement.ts';
 import {
   assertSameTimezone,
   type FinanceIO,
-  forEachLimited,
   noExtraPositionals,
   parseCommandArgs,
   parseCount,
