@@ -189,6 +189,37 @@ describe('the finance commands end to end', () => {
     expect((JSON.parse(run.stdout) as { rows: unknown[] }).rows).toHaveLength(30);
   });
 
+  it('refuses a mistyped --table in a store that exists, and does not create it', async () => {
+    // Arrange: the store from the test above.
+    const dataDir = join(dir, 'embedded');
+
+    // Act
+    const typo = await cli([
+      'closing',
+      '--date',
+      '2026-11-27',
+      '--data-dir',
+      dataDir,
+      '--table',
+      'vobiz-balanse',
+    ]);
+    const again = await cli([
+      'closing',
+      '--date',
+      '2026-11-27',
+      '--data-dir',
+      dataDir,
+      '--table',
+      'vobiz-balanse',
+    ]);
+
+    // Assert
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^vobiz-balance closing: DynamoDB table vobiz-balanse at .* does not exist/);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/does not exist/);
+  });
+
   it('reaches a table named alone through the AWS credential chain', async () => {
     // Act: the SDK's own endpoint override stands in for the AWS endpoint of AWS_REGION.
     const run = await cli(['audit', '--limit', '1', '--table', h.tableName], {

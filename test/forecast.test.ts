@@ -140,6 +140,60 @@ describe('forecast and spike lifecycles', () => {
     expect(lifted.state.forecastEpisode).toBe(false);
   });
 
+  it('never forecasts on a top-up, however short the runway still is', () => {
+    // Arrange: spend pulled it to -12.5, then a top-up to 400: still only about 15 hours at the recent rate.
+    const analysis = analyseSpend(
+      history([0, '300'], [10, '200'], [11, '-12.5'], [12, '400']),
+      at(12),
+      SETTINGS,
+    );
+
+    // Act
+    const decision = decideAt(okState('400'), analysis, 12, true);
+
+    // Assert
+    expect(analysis.runway.status === 'known' && analysis.runway.hours).toBeLessThan(48);
+    expect(decision.notifications).toEqual([]);
+    expect(decision.state.forecastEpisode).toBe(false);
+  });
+
+  it('keeps the episode going while the runway merely lengthens without a top-up', () => {
+    // Arrange: in an episode; spend slowed down, so the runway is long now, but nobody topped up.
+    const slow = analyseSpend(history([0, '5000'], [100, '4900']), at(100), SETTINGS);
+
+    // Act
+    const decision = decideAt(okState('4900', { forecastEpisode: true }), slow, 100, false);
+
+    // Assert
+    expect(slow.runway.status === 'known' && slow.runway.hours).toBeGreaterThan(72);
+    expect(decision.state.forecastEpisode).toBe(true);
+  });
+
+  it('uses the currency minimum for spikes when one is set', () => {
+    // Arrange: a USD account burns 6 in the last hour after a day at 0.1 an hour; USD minimum is 5.
+    const steady = Array.from({ length: 25 }, (_, h): [number, string] => [h, (100 - 0.1 * h).toFixed(5)]);
+    const burst = analyseSpend(history(...steady, [24.5, '91.60000']), at(24.5), SETTINGS);
+
+    // Act
+    const usd = decideAt(okState('91.6', { currency: 'USD' }), burst, 24.5);
+    const inr = decideAt(okState('91.6', { currency: 'INR' }), burst, 24.5);
+
+    // Assert
+    expect(usd.notifications.map((n) => n.type)).toEqual(['spike']);
+    expect(inr.notifications).toEqual([]);
+  });
+
+  it('ends a spike episode at the first analysis that is not a spike', () => {
+    // Arrange
+    const calm = analyseSpend(history([0, '1000'], [24, '990']), at(24), SETTINGS);
+
+    // Act
+    const decision = decideAt(okState('990', { spikeEpisode: true }), calm, 24);
+
+    // Assert
+    expect(decision.state.spikeEpisode).toBe(false);
+  });
+
   it('leaves forecasting to the LOW alert once the account is LOW', () => {
     // Arrange
     const analysis = analyseSpend(history([0, '500'], [10, '90']), at(10), SETTINGS);

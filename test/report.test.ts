@@ -171,6 +171,8 @@ describe('the HTML report in headless Chromium', () => {
     for (const name of tricky) h.sim.addAccount({ name, cash_credits: '3.00000', country: 'IN' });
     h.sim.setBalance(mover, '150.00000');
     await h.sweepAt('2026-10-20T06:00:00.000Z');
+    // A top-up between the last observation before the window and the first inside it.
+    h.sim.setBalance(mover, '200.00000');
     await h.sweepAt('2026-11-01T06:00:00.000Z');
     h.sim.setBalance(mover, '40.00000');
     await h.sweepAt('2026-11-05T06:00:00.000Z');
@@ -206,7 +208,12 @@ describe('the HTML report in headless Chromium', () => {
     const charts = new Map([...dom.matchAll(figure)].map((m) => [m[1], m[0]]));
     const moverChart = charts.get(mover) ?? '';
     expect(moverChart).toMatch(/<path d="M[\d.]+ [\d.]+(H[\d.]+V[\d.]+)+H[\d.]+" class="balance">/);
-    expect(moverChart.match(/class="topup"/g)).toHaveLength(1);
+    expect(moverChart.match(/class="topup"/g)).toHaveLength(2);
+    // The table counts the step into the window too: 50 + 5000 in, 160 + 4980 out.
+    const moverRow =
+      html.match(new RegExp(`<tr class="[A-Z]+">(?:(?!</tr>).)*${mover}(?:(?!</tr>).)*</tr>`))?.[0] ?? '';
+    expect(moverRow).toContain('5,050.00 (2)');
+    expect(moverRow).toContain('5,140.00');
     expect(moverChart.match(/class="crossing crossing-down"/g)).toHaveLength(2);
     expect(moverChart.match(/class="crossing crossing-up"/g)).toHaveLength(1);
     expect(html.match(/<tr class="(CRITICAL|LOW|OK)">/g)).toHaveLength(74);

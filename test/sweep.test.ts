@@ -376,3 +376,29 @@ describe('thresholds kept in the table', () => {
     });
   });
 });
+
+describe('reads that failed for a while', () => {
+  it('do not turn the spend they missed into a spike once reads work again', async () => {
+    // Arrange: 100 an hour, steadily; the account's reads fail from 03:00 to 07:00.
+    const h = await open();
+    const x = h.sim.accountIds().find((candidate) => {
+      const a = h.sim.getAccount(candidate);
+      return a && !a.postpaid && a.is_active && a.enabled;
+    }) as string;
+    h.sim.setBalance(x, '50000.00000');
+    const spikes: string[] = [];
+
+    // Act
+    for (let hour = 0; hour <= 9; hour++) {
+      if (hour > 0) h.sim.adjustBalance(x, '-100');
+      if (hour === 3) h.sim.addFault({ kind: 'server-error', route: 'balance', authId: x, status: 503 });
+      if (hour === 8) h.sim.clearFaults();
+      const summary = await h.sweep({ now: `2026-11-27T${String(hour).padStart(2, '0')}:00:00.000Z` });
+      for (const n of summary.notifications)
+        if (n.authId === x && n.type === 'spike') spikes.push(n.observedAt);
+    }
+
+    // Assert
+    expect(spikes).toEqual([]);
+  });
+});

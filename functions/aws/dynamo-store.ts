@@ -63,7 +63,7 @@ export type DynamoStore = StorePort & {
   history(authId: string, range?: HistoryRange): Promise<Snapshot[]>;
   /** Newest first. */
   recentSweeps(limit?: number): Promise<Array<Record<string, unknown>>>;
-  lastSweepBefore(instant: string): Promise<string | null>;
+  lastSweepBefore(instant: string): Promise<{ startedAt: string; complete: boolean } | null>;
   /** The last snapshot of the day of every account that has one (default: today, partner time). */
   closingBalances(day?: string): Promise<Snapshot[]>;
   saveCurrencyDefaults(defaults: CurrencyDefaults): Promise<void>;
@@ -250,12 +250,13 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
           KeyConditionExpression: 'pk = :pk AND sk < :before',
           ExpressionAttributeValues: { ':pk': SWEEP_PK, ':before': instant },
           ScanIndexForward: false,
-          ProjectionExpression: 'sk',
+          ProjectionExpression: 'sk, complete',
         },
         1,
       );
-      const sk = items[0]?.sk;
-      return typeof sk === 'string' ? (sk.split('#')[0] ?? null) : null;
+      const item = items[0];
+      if (!item || typeof item.sk !== 'string') return null;
+      return { startedAt: item.sk.split('#')[0] ?? item.sk, complete: item.complete === true };
     },
 
     async recentSweeps(limit = 20) {

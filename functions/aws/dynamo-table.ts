@@ -66,6 +66,22 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   }
 }
 
+/** For commands that only read: a missing table is refused in one line, never created. */
+export async function requireTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  let existing: TableDescription | undefined;
+  try {
+    existing = await describeTable(client, tableName);
+  } catch (error) {
+    throw await storeError(error, client, tableName);
+  }
+  if (!existing) {
+    throw new FatalError(
+      `DynamoDB table ${tableName} at ${await describeEndpoint(client)} does not exist: check --table, or run a sweep first`,
+    );
+  }
+  await checkSchema(existing, client, tableName);
+}
+
 async function describeTable(
   client: DynamoDBClient,
   tableName: string,

@@ -174,7 +174,8 @@ export function decideForecast(
         runway.status === 'no_spend' ||
         (runway.status === 'known' && runway.hours > 1.5 * settings.horizonHours);
       if (forecastEpisode && context.balanceRose && lifted) forecastEpisode = false;
-      if (!forecastEpisode && short) {
+      // A runway that got longer is no warning, however short it still is: never forecast on a top-up.
+      if (!forecastEpisode && short && !context.balanceRose) {
         forecastEpisode = true;
         notifications.push(base('forecast'));
       }

@@ -57,8 +57,8 @@ export interface StorePort {
     snapshot?: Snapshot;
   }): Promise<CommitResult>;
   recordSweep(summary: SweepSummary): Promise<void>;
-  /** When the latest sweep that started before `instant` started, if any. */
-  lastSweepBefore(instant: string): Promise<string | null>;
+  /** The latest sweep that started before `instant`, if any: when, and whether it read every account. */
+  lastSweepBefore(instant: string): Promise<{ startedAt: string; complete: boolean } | null>;
   /** An account's snapshots, newest first; `from`/`to` are inclusive ISO times. */
   history(authId: string, range?: { from?: string; to?: string; limit?: number }): Promise<Snapshot[]>;
 }

@@ -170,7 +170,7 @@ class Sweep {
 
   async run(): Promise<SweepSummary> {
     const startedAt = this.options.now ?? new Date(this.startedMs).toISOString();
-    const [stored, previousSweepAt] = await Promise.all([
+    const [stored, previousSweep] = await Promise.all([
       this.deps.store.loadCurrencyDefaults(),
       this.deps.store.lastSweepBefore(startedAt),
     ]);
@@ -184,7 +184,8 @@ class Sweep {
         critical: storedGlobal.critical ?? this.config.critical,
       };
     }
-    this.previousSweepAt = previousSweepAt;
+    // Only a sweep that read every account vouches for each balance it did not see move.
+    this.previousSweepAt = previousSweep?.complete ? previousSweep.startedAt : null;
 
     const partner = this.checkPartner();
     await this.readAll();

@@ -162,3 +162,6 @@ export function assertSameTimezone(snapshot: Snapshot, timezone: string): void {
     );
   }
 }
+
+/** History queries at once when openings must be looked up account by account. */
+export const OPENING_CONCURRENCY = 8;

@@ -24,6 +24,7 @@ import {
   emit,
   type FinanceIO,
   noExtraPositionals,
+  OPENING_CONCURRENCY,
   parseCommandArgs,
   parseCount,
   parseFormat,
@@ -80,7 +81,6 @@ const OUTPUT_OPTIONS = {
 
 /** Day partitions read at once when order does not matter. */
 const PARTITION_CONCURRENCY = 3;
-const OPENING_CONCURRENCY = 8;
 
 async function readDay(
   store: FinanceStore,
@@ -408,7 +408,7 @@ export async function statementCommand(argv: string[], io: FinanceIO): Promise<n
       if (format === 'json') {
         text = `${JSON.stringify({ month, timezone, start, end, rows, totals, notes }, null, 2)}\n`;
       } else if (format === 'csv') {
-        text = toCsv(statementCsv(month), rows, { bom: !values['no-bom'] });
+        text = toCsv(statementCsv(month, timezone), rows, { bom: !values['no-bom'] });
       } else {
         text = `${statementTable(month, timezone, start, end, rows, totals, notes)}\n`;
       }
@@ -488,7 +488,7 @@ function statementTable(
   return parts.join('\n');
 }
 
-function statementCsv(month: string): CsvColumn<StatementRow>[] {
+function statementCsv(month: string, timezone: string): CsvColumn<StatementRow>[] {
   return [
     { header: 'month', kind: 'text', value: () => month },
     { header: 'auth_id', kind: 'text', value: (r) => r.authId },
@@ -496,12 +496,14 @@ function statementCsv(month: string): CsvColumn<StatementRow>[] {
     { header: 'currency', kind: 'text', value: (r) => r.currency },
     { header: 'opening', kind: 'amount', value: (r) => r.opening },
     { header: 'opening_observed_at', kind: 'text', value: (r) => r.openingObservedAt },
+    { header: 'opening_local_date', kind: 'text', value: (r) => localDay(r.openingObservedAt, timezone) },
     { header: 'opening_source', kind: 'text', value: (r) => r.openingSource },
     { header: 'top_ups', kind: 'amount', value: (r) => r.topUps },
     { header: 'top_up_count', kind: 'integer', value: (r) => r.topUpCount },
     { header: 'spend', kind: 'amount', value: (r) => r.spend },
     { header: 'closing', kind: 'amount', value: (r) => r.closing },
     { header: 'closing_observed_at', kind: 'text', value: (r) => r.closingObservedAt },
+    { header: 'closing_local_date', kind: 'text', value: (r) => localDay(r.closingObservedAt, timezone) },
     { header: 'expected_closing', kind: 'amount', value: (r) => r.expectedClosing },
     {
       header: 'check',

@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.ts';
 import { parseAmount } from '../core/money.ts';
 import { resolveThresholds } from '../core/thresholds.ts';
 import type { Snapshot, Thresholds } from '../core/types.ts';
-import { daysBetween, localDay } from '../finance/calendar.ts';
+import { addDays, daysBetween, localDay } from '../finance/calendar.ts';
 import { GLOBAL_DEFAULT_KEY, parseThresholdAmount } from '../finance/changes.ts';
 import { LatestByAccount } from '../finance/closing.ts';
 import { renderReport } from '../finance/report-html.ts';
@@ -23,6 +23,7 @@ import {
   assertSameTimezone,
   type FinanceIO,
   noExtraPositionals,
+  OPENING_CONCURRENCY,
   parseCommandArgs,
   parseCount,
   parseNow,
@@ -86,19 +87,34 @@ export async function reportCommand(argv: string[], io: FinanceIO): Promise<numb
     const windowStart = new Date(Date.parse(now) - days * 86_400_000).toISOString();
 
     return withFinanceStore(values, io, timezone, async ({ store }) => {
-      // 1. The window's partitions, in order, reduced as they stream in.
+      // 1. The window's partitions, in order, reduced as they stream in. Snapshots just before the
+      //    window are openings: the step from them into the window is a top-up or spend of the window.
       const latest = new LatestByAccount();
+      const openings = new LatestByAccount();
       const movement = new StatementBuilder();
-      for (const day of daysBetween(localDay(windowStart, timezone), localDay(now, timezone))) {
+      const firstDay = localDay(windowStart, timezone);
+      for (const day of daysBetween(addDays(firstDay, -1), localDay(now, timezone))) {
         await store.forEachOfDay(day, (page) => {
           for (const s of page) {
-            if (s.observedAt < windowStart || s.observedAt > now) continue;
+            if (s.observedAt > now) continue;
             assertSameTimezone(s, timezone);
+            if (s.observedAt < windowStart) {
+              openings.offer(s);
+              continue;
+            }
             latest.offer(s);
             movement.observe(s);
           }
         });
       }
+      const beforeStart = new Date(Date.parse(windowStart) - 1).toISOString();
+      const inWindow = new Set(latest.values().map((s) => s.authId));
+      for (const s of openings.values()) if (inWindow.has(s.authId)) movement.setOpening(s, 'earlier');
+      // Seen in the window but not in the day before it: the opening is their last snapshot before it.
+      await forEachLimited(movement.withoutOpening(), OPENING_CONCURRENCY, async (authId) => {
+        const opening = await store.lastAtOrBefore(authId, beforeStart);
+        if (opening) movement.setOpening(opening, 'earlier');
+      });
       // 2. States and defaults.
       const ids = latest.values().map((s) => s.authId);
       const [states, stored] = await Promise.all([store.base.loadStates(ids), store.loadDefaults()]);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../aws/dynamo-table.ts';
+import { ensureTable, requireTable } from '../aws/dynamo-table.ts';
 import { ConfigError } from '../core/errors.ts';
 import { localDynamoClient, startEmbeddedDynamo } from './embedded-dynamo.ts';
 
@@ -100,6 +100,7 @@ export async function openStore(target: StoreTarget, options: OpenOptions): Prom
     const client = localDynamoClient(target.endpoint);
     try {
       if (options.create) await ensureTable(client, target.tableName);
+      else await requireTable(client, target.tableName);
     } catch (error) {
       client.destroy();
       throw error;
@@ -113,8 +114,9 @@ export async function openStore(target: StoreTarget, options: OpenOptions): Prom
   }
   const embedded = await startEmbeddedDynamo({ dataDir: target.dataDir });
   try {
-    // Idempotent, and harmless inside a local store that already exists.
-    await ensureTable(embedded.client, target.tableName);
+    // A sweep creates its table; a read refuses a table that is not there (a mistyped --table).
+    if (options.create) await ensureTable(embedded.client, target.tableName);
+    else await requireTable(embedded.client, target.tableName);
   } catch (error) {
     await embedded.close();
     throw error;

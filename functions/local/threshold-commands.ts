@@ -12,6 +12,7 @@ import {
   describeAudit,
   describeValue,
 } from '../finance/audit.ts';
+import { localDay } from '../finance/calendar.ts';
 import {
   GLOBAL_DEFAULT_KEY,
   muteIsActive,
@@ -33,6 +34,7 @@ import {
   parseCount,
   parseFormat,
   parseNow,
+  parseTimezone,
   runCommand,
   str,
   type Values,
@@ -79,6 +81,7 @@ Changes to thresholds, defaults and mutes, newest first.
   --limit <n>                   at most this many entries (default 50)
   --format table|csv|json       output format (default table)
   --no-bom                      CSV without the UTF-8 byte order mark
+  --timezone <IANA zone>        partner timezone of the CSV's local_date (default Asia/Kolkata)
 ${STORE_USAGE}`;
 
 const CHANGE_OPTIONS = {
@@ -434,8 +437,9 @@ export async function unmuteCommand(argv: string[], io: FinanceIO): Promise<numb
 
 // ---------------------------------------------------------------- audit
 
-const AUDIT_CSV: CsvColumn<AuditEntry>[] = [
+const auditCsv = (timezone: string): CsvColumn<AuditEntry>[] => [
   { header: 'at', kind: 'text', value: (e) => e.at },
+  { header: 'local_date', kind: 'text', value: (e) => localDay(e.at, timezone) },
   { header: 'action', kind: 'text', value: (e) => e.action },
   { header: 'target', kind: 'text', value: (e) => e.target },
   { header: 'before', kind: 'text', value: (e) => (e.before ? JSON.stringify(e.before) : '') },
@@ -451,6 +455,7 @@ export async function auditCommand(argv: string[], io: FinanceIO): Promise<numbe
       format: { type: 'string' },
       out: { type: 'string' },
       'no-bom': { type: 'boolean' },
+      timezone: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -460,11 +465,12 @@ export async function auditCommand(argv: string[], io: FinanceIO): Promise<numbe
     noExtraPositionals(positionals, 0);
     const limit = parseCount('--limit', str(values, 'limit'), 50, 1, 100_000);
     const format = parseFormat(str(values, 'format'), ['table', 'csv', 'json']);
+    const timezone = parseTimezone(str(values, 'timezone'));
     return withFinanceStore(values, io, 'UTC', async ({ store }) => {
       const entries = await store.listAudit(limit);
       let text: string;
       if (format === 'json') text = `${JSON.stringify(entries, null, 2)}\n`;
-      else if (format === 'csv') text = toCsv(AUDIT_CSV, entries, { bom: !values['no-bom'] });
+      else if (format === 'csv') text = toCsv(auditCsv(timezone), entries, { bom: !values['no-bom'] });
       else
         text = entries.length === 0 ? 'No changes recorded.\n' : `${entries.map(describeAudit).join('\n')}\n`;
       await emit(io, text, str(values, 'out'));
