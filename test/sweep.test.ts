@@ -334,19 +334,22 @@ describe('a burst after a quiet spell', () => {
       return a && !a.postpaid && a.is_active && a.enabled;
     }) as string;
     h.sim.setBalance(y, '90000.00000');
-    const spikes: string[] = [];
+    const spikes: Array<{ at: string; spend: unknown }> = [];
 
     // Act
     for (let hour = 0; hour <= 12; hour++) {
       if (hour >= 1 && hour <= 6) h.sim.adjustBalance(y, '-10');
       if (hour === 12) h.sim.adjustBalance(y, '-1500');
       const summary = await h.sweep({ now: `2026-11-27T${String(hour).padStart(2, '0')}:00:00.000Z` });
-      for (const n of summary.notifications)
-        if (n.authId === y && n.type === 'spike') spikes.push(n.observedAt);
+      for (const n of summary.notifications) {
+        if (n.authId === y && n.type === 'spike') spikes.push({ at: n.observedAt, spend: n.spend });
+      }
     }
 
-    // Assert
-    expect(spikes).toEqual(['2026-11-27T12:00:00.000Z']);
+    // Assert: 1500 left in the last hour; 1560 over the 12 hours observed is 130 an hour.
+    expect(spikes).toEqual([
+      { at: '2026-11-27T12:00:00.000Z', spend: { lastHour: '1500.00000', hourlyAverage: '130.00000' } },
+    ]);
   });
 });
 

@@ -164,12 +164,22 @@ function pendingToItem(n: PendingNotification): Item {
     claimedBy: n.claimedBy,
     claimUntil: n.claimUntil,
     runway: runwayToItem(n.runway),
+    spend: n.spend
+      ? { lastHour: amountToNumber(n.spend.lastHour), hourlyAverage: amountToNumber(n.spend.hourlyAverage) }
+      : null,
   };
 }
 
 // A derived, display-only value: kept as a JSON string (its rate is a decimal string inside, exact).
 function runwayToItem(runway: Runway | null | undefined): string | null {
   return runway ? JSON.stringify(runway) : null;
+}
+
+function optionalSpend(r: ItemReader): { spend?: { lastHour: string; hourlyAverage: string } } {
+  const spend = r.childOrNull('spend');
+  return spend
+    ? { spend: { lastHour: spend.amount('lastHour'), hourlyAverage: spend.amount('hourlyAverage') } }
+    : {};
 }
 
 function optionalRunway(r: ItemReader): { runway?: Runway } {
@@ -202,6 +212,7 @@ function pendingFromItem(r: ItemReader): PendingNotification {
     claimedBy: r.str('claimedBy'),
     claimUntil: r.str('claimUntil'),
     ...optionalRunway(r),
+    ...optionalSpend(r),
   };
 }
 

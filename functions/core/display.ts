@@ -70,7 +70,11 @@ function headline(n: Notification): string {
     case 'forecast':
       return `FORECAST ${who}: balance ${balance}, ${describeRunway(n.runway)}`;
     case 'spike':
-      return `SPIKE ${who}: balance ${balance}, spend in the last hour far above its usual rate; ${describeRunway(n.runway)}`;
+      return `SPIKE ${who}: balance ${balance}, ${
+        n.spend
+          ? `spent ${formatAmount(roundAmount(n.spend.lastHour, 2), n.currency)} in the last hour against a usual ${formatAmount(roundAmount(n.spend.hourlyAverage, 2))}/h`
+          : 'spend in the last hour far above its usual rate'
+      }; ${describeRunway(n.runway)}`;
     case 'critical':
       return `CRITICAL ${who}: balance ${balance}, at or below the critical level ${formatAmount(n.thresholds.critical, n.currency)}`;
     case 'low':

@@ -185,7 +185,12 @@ export function decideForecast(
       analysis.hourlyAverage !== null &&
       greaterThan(analysis.lastHourSpend, timesAmount(analysis.hourlyAverage, settings.spikeFactor)) &&
       greaterThan(analysis.lastHourSpend, minimum);
-    if (spiking && !spikeEpisode) notifications.push(base('spike'));
+    if (spiking && !spikeEpisode) {
+      notifications.push({
+        ...base('spike'),
+        spend: { lastHour: analysis.lastHourSpend, hourlyAverage: analysis.hourlyAverage ?? '0' },
+      });
+    }
     spikeEpisode = spiking;
   }
 

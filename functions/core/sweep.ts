@@ -397,7 +397,7 @@ class Sweep {
       });
       if (saved) {
         this.levels[saved.level]++;
-        this.noteRunway(saved);
+        this.noteRunway(saved, observedAt);
       }
     } catch (error) {
       this.storeFailed(error, account.authId);
@@ -433,9 +433,10 @@ class Sweep {
     }
   }
 
-  private noteRunway(state: AccountState): void {
+  /** Only runways worked out in this sweep: an older one would be stale. */
+  private noteRunway(state: AccountState, observedAt: string): void {
     const runway = state.runway;
-    if (!state.alertable || runway?.status !== 'known') return;
+    if (!state.alertable || runway?.status !== 'known' || runway.computedAt !== observedAt) return;
     const list = this.shortestRunways;
     list.push({
       authId: state.authId,

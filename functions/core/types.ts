@@ -110,6 +110,8 @@ export interface Notification {
   sweepId: string;
   /** The runway when the notification was decided, where known. */
   runway?: Runway | null;
+  /** On a spike: what left in the last hour, against the usual hourly spend of the last 7 days. */
+  spend?: { lastHour: string; hourlyAverage: string };
 }
 
 /** A notification waiting in an account's outbox until a notifier accepts it. */
