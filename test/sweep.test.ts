@@ -346,9 +346,9 @@ describe('a burst after a quiet spell', () => {
       }
     }
 
-    // Assert: 1500 left in the last hour; 1560 over the 12 hours observed is 130 an hour.
+    // Assert: 1500 left in the last hour; before it, 60 over 11 hours is the usual rate.
     expect(spikes).toEqual([
-      { at: '2026-11-27T12:00:00.000Z', spend: { lastHour: '1500.00000', hourlyAverage: '130.00000' } },
+      { at: '2026-11-27T12:00:00.000Z', spend: { lastHour: '1500.00000', hourlyAverage: '5.4545454545' } },
     ]);
   });
 });

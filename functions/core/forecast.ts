@@ -39,7 +39,7 @@ export interface SpendAnalysis {
   runway: Runway;
   /** Spend in the hour up to now. */
   lastHourSpend: string;
-  /** 7-day spend divided by the hours observed (at most 168). Null without enough history. */
+  /** Spend per hour over the 7 days before the last hour (as far as observed). Null without enough history. */
   hourlyAverage: string | null;
 }
 
@@ -94,7 +94,12 @@ export function analyseSpend(
   });
   const [day, week] = windows as [(typeof windows)[0], (typeof windows)[0]];
   const worst = compareAmounts(day.rate, week.rate) >= 0 ? day : week;
-  const hourlyAverage = week.rate;
+  // The usual rate leaves the last hour out, so a burst does not raise the bar it is measured against.
+  const usualHours = Math.min(168, observedHours) - 1;
+  const hourlyAverage = divideAmounts(
+    spendBetween(points, nowMs - 168 * HOUR, nowMs - HOUR),
+    hoursText(usualHours),
+  );
   if (!greaterThan(worst.rate, '0'))
     return { runway: { status: 'no_spend', computedAt: now }, lastHourSpend, hourlyAverage };
   // Past ten years a runway is as good as endless, and a date that far out is not worth printing.
