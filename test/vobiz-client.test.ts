@@ -273,17 +273,19 @@ describe('the client against a scripted server', () => {
     );
   });
 
+  /** A list row as the API writes it, with the customer's own auth_token. */
+  const row = (n: number) => ({
+    auth_id: `MA_ROW${n}`,
+    name: `Row ${n}`,
+    postpaid: false,
+    is_active: true,
+    enabled: true,
+    cash_credits: '-0.00001',
+    created_at: '2026-03-25T10:00:00Z',
+    auth_token: `tok${n}`,
+  });
+
   it('reports a malformed row on its own and keeps the rest of the page', async () => {
-    const row = (n: number) => ({
-      auth_id: `MA_ROW${n}`,
-      name: `Row ${n}`,
-      postpaid: false,
-      is_active: true,
-      enabled: true,
-      cash_credits: '-0.00001',
-      created_at: '2026-03-25T10:00:00Z',
-      auth_token: `tok${n}`,
-    });
     const bad = { ...row(2), postpaid: 'yes', auth_token: 'tok-secret-row2' };
     reply = { status: 200, body: { accounts: [row(1), bad, row(3)], total: 3, page: 1, size: 3 } };
 
@@ -297,16 +299,6 @@ describe('the client against a scripted server', () => {
   });
 
   it('ends paging when page * size reaches total even if the last page is full', async () => {
-    const row = (n: number) => ({
-      auth_id: `MA_ROW${n}`,
-      name: `Row ${n}`,
-      postpaid: false,
-      is_active: true,
-      enabled: true,
-      cash_credits: '-0.00001',
-      created_at: '2026-03-25T10:00:00Z',
-      auth_token: `tok${n}`,
-    });
     reply = { status: 200, body: { accounts: [row(1), row(2)], total: 2, page: 1, size: 2 } };
 
     const pages = await collect(client({ perPage: 2 }).listAccounts());
