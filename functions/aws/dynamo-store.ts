@@ -1,18 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  type TranslateConfig,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachLimited } from '../core/concurrency.ts';
 import type { CommitResult, CurrencyDefaults, StorePort } from '../core/ports.ts';
 import { localDay, parseInstant } from '../core/time.ts';
 import type { AccountState, Snapshot, SweepSummary } from '../core/types.ts';
-import { errorName, storeError } from './dynamo-errors.ts';
+import { errorName } from './dynamo-errors.ts';
 import {
   currencyDefaultsFromItem,
   currencyDefaultsToItem,
@@ -24,6 +16,7 @@ import {
   sweepFromItem,
   sweepToItem,
 } from './dynamo-items.ts';
+import { tableAccess } from './table-access.ts';
 import { BY_DAY_INDEX, keys, SNAPSHOT_SK_PREFIX, SWEEP_PK } from './table-schema.ts';
 
 export { ensureTable } from './dynamo-table.ts';
@@ -75,59 +68,23 @@ const UNPROCESSED_RETRIES = 8;
 // Everything under SNAP# sorts below this ('$' follows '#'), and STATE sorts above it.
 const SNAPSHOT_SK_END = 'SNAP$';
 
-/** Every DocumentClient made from a shared DynamoDBClient must use these, or money reads stop being exact. */
-export const TRANSLATE: TranslateConfig = {
-  marshallOptions: { removeUndefinedValues: true },
-  unmarshallOptions: { wrapNumbers: true },
-};
+export { TRANSLATE } from './table-access.ts';
 
 export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
   const { client, tableName, retentionDays, timezone } = o;
-  const doc = DynamoDBDocumentClient.from(client, TRANSLATE);
   const counters: StoreStats = { itemsWritten: 0, itemsRead: 0, requests: 0 };
-
-  async function call<T>(request: () => Promise<T>): Promise<T> {
-    counters.requests += 1;
-    // lib-dynamodb keeps the translate options on the client's shared config object, where
-    // another DocumentClient made from the same client would replace them; money is only
-    // exact with wrapNumbers, so put ours back before each request.
-    (client.config as { translateConfig?: TranslateConfig }).translateConfig = TRANSLATE;
-    try {
-      return await request();
-    } catch (error) {
-      throw await storeError(error, client, tableName);
-    }
-  }
+  const { doc, call, query } = tableAccess(client, tableName, {
+    onRequest: () => {
+      counters.requests += 1;
+    },
+    onItemsRead: (count) => {
+      counters.itemsRead += count;
+    },
+  });
 
   async function put(item: Item): Promise<void> {
     await call(() => doc.send(new PutCommand({ TableName: tableName, Item: item })));
     counters.itemsWritten += 1;
-  }
-
-  async function query(
-    input: Omit<QueryCommandInput, 'TableName'>,
-    limit = Number.POSITIVE_INFINITY,
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const remaining = limit - items.length;
-      const out = await call(() =>
-        doc.send(
-          new QueryCommand({
-            ...input,
-            TableName: tableName,
-            ExclusiveStartKey: start,
-            Limit: Number.isFinite(remaining) ? remaining : undefined,
-          }),
-        ),
-      );
-      const page = (out.Items ?? []) as Item[];
-      counters.itemsRead += page.length;
-      items.push(...page);
-      start = out.LastEvaluatedKey;
-    } while (start && items.length < limit);
-    return items;
   }
 
   async function loadChunk(authIds: readonly string[], into: Map<string, AccountState>): Promise<void> {

@@ -1,15 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CurrencyDefaults } from '../core/ports.ts';
 import type { AccountState, Snapshot } from '../core/types.ts';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntry, type AuditValue } from '../finance/audit.ts';
-import { errorName, storeError } from './dynamo-errors.ts';
+import { errorName } from './dynamo-errors.ts';
 import {
   currencyDefaultsFromItem,
   currencyDefaultsToItem,
@@ -17,7 +11,8 @@ import {
   ItemReader,
   snapshotFromItem,
 } from './dynamo-items.ts';
-import { createDynamoStore, type DynamoStore, TRANSLATE } from './dynamo-store.ts';
+import { createDynamoStore, type DynamoStore } from './dynamo-store.ts';
+import { tableAccess } from './table-access.ts';
 import { AUDIT_PK, BY_DAY_INDEX, keys } from './table-schema.ts';
 
 /**
@@ -77,43 +72,7 @@ const MAX_ATTEMPTS = 10;
 export function createFinanceStore(o: FinanceStoreOptions): FinanceStore {
   const { client, tableName } = o;
   const base = createDynamoStore(o);
-  const doc = DynamoDBDocumentClient.from(client, TRANSLATE);
-
-  async function call<T>(request: () => Promise<T>): Promise<T> {
-    // See dynamo-store.ts: money is only exact with wrapNumbers, kept on the shared client config.
-    (client.config as { translateConfig?: typeof TRANSLATE }).translateConfig = TRANSLATE;
-    try {
-      return await request();
-    } catch (error) {
-      throw await storeError(error, client, tableName);
-    }
-  }
-
-  async function forEachPage(
-    input: Omit<QueryCommandInput, 'TableName'>,
-    visit: (items: Item[]) => void,
-    limit = Number.POSITIVE_INFINITY,
-  ): Promise<void> {
-    let start: Record<string, unknown> | undefined;
-    let seen = 0;
-    do {
-      const remaining = limit - seen;
-      const out = await call(() =>
-        doc.send(
-          new QueryCommand({
-            ...input,
-            TableName: tableName,
-            ExclusiveStartKey: start,
-            Limit: Number.isFinite(remaining) ? remaining : undefined,
-          }),
-        ),
-      );
-      const items = (out.Items ?? []) as Item[];
-      seen += items.length;
-      visit(items);
-      start = out.LastEvaluatedKey;
-    } while (start && seen < limit);
-  }
+  const { doc, call, forEachPage } = tableAccess(client, tableName);
 
   async function readDefaults(): Promise<{
     defaults: CurrencyDefaults;
