@@ -66,15 +66,11 @@ export interface Simulator {
   resetStats(): void;
 }
 
-export type AccountFields = Partial<{
-  name: string;
-  email: string;
-  cash_credits: string;
-  postpaid: boolean;
-  is_active: boolean;
-  enabled: boolean;
-  country: string;
-}>;
+/** The fields a test or the control surface may set on a new account. */
+export type AccountFields = Pick<
+  NewAccountFields,
+  'name' | 'email' | 'cash_credits' | 'postpaid' | 'is_active' | 'enabled' | 'country'
+>;
 
 export const API_PREFIX = '/api/v1/partner';
 const DEFAULT_PER_PAGE = 20;

@@ -194,24 +194,9 @@ describe('the finance commands end to end', () => {
     const dataDir = join(dir, 'embedded');
 
     // Act
-    const typo = await cli([
-      'closing',
-      '--date',
-      '2026-11-27',
-      '--data-dir',
-      dataDir,
-      '--table',
-      'vobiz-balanse',
-    ]);
-    const again = await cli([
-      'closing',
-      '--date',
-      '2026-11-27',
-      '--data-dir',
-      dataDir,
-      '--table',
-      'vobiz-balanse',
-    ]);
+    const args = ['closing', '--date', '2026-11-27', '--data-dir', dataDir, '--table', 'vobiz-balanse'];
+    const typo = await cli(args);
+    const again = await cli(args);
 
     // Assert
     expect(typo.code).toBe(2);
