@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { ENV, SWEEP_HANDLER } from '../functions/contract.ts';
+import { ENV, SWEEP_HANDLER } from '../functions/contract/handler.ts';
 
 const OUT = 'bench/out/sweep-balances.mjs';
 const INIT_RUNS = 7;

@@ -2,7 +2,7 @@
  * One sweep in a process of its own, so its peak RSS is the sweep's alone. Prints one JSON
  * line: the summary, the items written and the peak RSS.
  */
-import { parseSweepArgs, runSweepWith } from '../functions/local/sweep-command.ts';
+import { parseSweepArgs, runSweepWith } from '../functions/cli/commands/sweep.ts';
 
 const args = process.argv.slice(2);
 const run = await runSweepWith(parseSweepArgs(args), {

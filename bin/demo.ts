@@ -5,9 +5,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { type CommandIO, parseSweepArgs, runSweepWith } from '../functions/cli/commands/sweep.ts';
 import { displayName } from '../functions/core/display.ts';
 import type { SweepSummary } from '../functions/core/types.ts';
-import { type CommandIO, parseSweepArgs, runSweepWith } from '../functions/local/sweep-command.ts';
 import { startSimulator } from '../sim/server.ts';
 
 // See bin/vobiz-balance.mjs: the SDK's Node 20 notice is said once in the README, not on every run.

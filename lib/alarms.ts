@@ -11,7 +11,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS } from '../functions/contract.ts';
+import { METRICS } from '../functions/contract/metrics.ts';
 
 export interface SweepAlarmsProps {
   sweepFunction: IFunction;

@@ -35,10 +35,10 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import {
   ENV,
-  METRICS,
   SECRET_PLACEHOLDER as PLACEHOLDER_VALUE,
   SWEEP_HANDLER,
-} from '../functions/contract.ts';
+} from '../functions/contract/handler.ts';
+import { METRICS } from '../functions/contract/metrics.ts';
 import { alarmNamePrefix, SweepAlarms } from './alarms.ts';
 import type { StackConfig } from './config.ts';
 import { SweepDashboard } from './dashboard.ts';
@@ -320,7 +320,7 @@ export class BalanceMonitorStack extends Stack {
         resources: [logGroup.logGroupArn],
       }),
     );
-    // Exactly the calls the DynamoDB store and the run guard make (functions/aws/).
+    // Exactly the calls the DynamoDB store and the run guard make (functions/adapters/dynamodb/, functions/handler/run-guard.ts).
     role.addToPolicy(
       new PolicyStatement({
         sid: 'ReadWriteHistory',

@@ -10,7 +10,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS } from '../functions/contract.ts';
+import { METRICS } from '../functions/contract/metrics.ts';
 import { sweepMetric } from './alarms.ts';
 
 export interface SweepDashboardProps {

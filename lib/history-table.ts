@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { type KeyAttribute, TABLE_SCHEMA, type TableSchema } from '../functions/aws/table-schema.ts';
+import { type KeyAttribute, TABLE_SCHEMA, type TableSchema } from '../functions/contract/table-schema.ts';
 
 const ATTRIBUTE_TYPES: Record<KeyAttribute['type'], AttributeType> = {
   S: AttributeType.STRING,

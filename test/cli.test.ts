@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedDynamo } from '../functions/local/embedded-dynamo.ts';
+import { startEmbeddedDynamo } from '../functions/adapters/local/embedded-dynamo.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
 
 /** The CLI as a user runs it: a separate process, real HTTP to the simulator, a real store on disk. */

@@ -10,18 +10,18 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_STORED_FAILURES } from '../functions/aws/dynamo-items.ts';
-import { createDynamoStore, type DynamoStore, ensureTable } from '../functions/aws/dynamo-store.ts';
-import { createTableInput } from '../functions/aws/dynamo-table.ts';
-import { keys, TABLE_SCHEMA } from '../functions/aws/table-schema.ts';
-import { FatalError } from '../functions/core/errors.ts';
-import { parseAmount } from '../functions/core/money.ts';
-import type { AccountState, Notification, Snapshot, SweepSummary } from '../functions/core/types.ts';
+import { MAX_STORED_FAILURES } from '../functions/adapters/dynamodb/items.ts';
+import { createDynamoStore, type DynamoStore, ensureTable } from '../functions/adapters/dynamodb/store.ts';
+import { createTableInput } from '../functions/adapters/dynamodb/table.ts';
 import {
   type EmbeddedDynamo,
   localDynamoClient,
   startEmbeddedDynamo,
-} from '../functions/local/embedded-dynamo.ts';
+} from '../functions/adapters/local/embedded-dynamo.ts';
+import { keys, TABLE_SCHEMA } from '../functions/contract/table-schema.ts';
+import { FatalError } from '../functions/core/errors.ts';
+import { parseAmount } from '../functions/core/money.ts';
+import type { AccountState, Notification, Snapshot, SweepSummary } from '../functions/core/types.ts';
 
 const TABLE = 'store-test';
 const RETENTION_DAYS = 30;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closingCommand, historyCommand } from '../functions/local/history-commands.ts';
+import { closingCommand, historyCommand } from '../functions/cli/commands/history.ts';
 import { alertableIds, capture, type HistoryFixture, startHistory } from './support/history.ts';
 
 /**

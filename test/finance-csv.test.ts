@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyCommand, statementCommand } from '../functions/cli/commands/history.ts';
 import { type CsvColumn, neutraliseFormula, toCsv, UTF8_BOM } from '../functions/finance/csv.ts';
-import { historyCommand, statementCommand } from '../functions/local/history-commands.ts';
 import { capture, type HistoryFixture, startHistory } from './support/history.ts';
 
 /** A strict RFC 4180 reader, written here so the writer is checked against the RFC, not itself. */

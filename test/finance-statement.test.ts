@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statementCommand } from '../functions/cli/commands/history.ts';
 import type { Snapshot } from '../functions/core/types.ts';
 import { StatementBuilder, type StatementRow, statementTotals } from '../functions/finance/statement.ts';
-import { statementCommand } from '../functions/local/history-commands.ts';
 import { alertableIds, capture, type HistoryFixture, startHistory } from './support/history.ts';
 
 function snap(authId: string, observedAt: string, balance: string, currency = 'INR'): Snapshot {

@@ -4,7 +4,7 @@ import {
   muteCommand,
   thresholdsCommand,
   unmuteCommand,
-} from '../functions/local/threshold-commands.ts';
+} from '../functions/cli/commands/thresholds.ts';
 import { alertableIds, capture, type HistoryFixture, startHistory } from './support/history.ts';
 
 /** Thresholds, defaults and mutes written by the commands, read back by the real sweep. */

@@ -3,11 +3,11 @@ import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDynamoStore, ensureTable } from '../functions/aws/dynamo-store.ts';
-import type { HandlerResult } from '../functions/aws/sweep-handler.ts';
-import { ENV, SWEEP_HANDLER } from '../functions/contract.ts';
+import { createDynamoStore, ensureTable } from '../functions/adapters/dynamodb/store.ts';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from '../functions/adapters/local/embedded-dynamo.ts';
+import { ENV, SWEEP_HANDLER } from '../functions/contract/handler.ts';
 import type { Notification } from '../functions/core/types.ts';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../functions/local/embedded-dynamo.ts';
+import type { HandlerResult } from '../functions/handler/sweep-handler.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
 
 /**

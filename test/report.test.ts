@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportCommand } from '../functions/cli/commands/report.ts';
 import type { Snapshot } from '../functions/core/types.ts';
 import { escapeHtml, jsonForScript, nameHtml } from '../functions/finance/report-html.ts';
 import {
@@ -14,7 +15,6 @@ import {
   reportAccount,
   thin,
 } from '../functions/finance/report-model.ts';
-import { reportCommand } from '../functions/local/report-command.ts';
 import { alertableIds, capture, type HistoryFixture, startHistory } from './support/history.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

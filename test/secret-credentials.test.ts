@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSecretCredentials } from '../functions/aws/secret-credentials.ts';
+import { createSecretCredentials } from '../functions/adapters/secrets/secret-credentials.ts';
 import { ConfigError, FatalError } from '../functions/core/errors.ts';
 
 const secrets = mockClient(SecretsManagerClient);

@@ -1,7 +1,7 @@
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSnsNotifier } from '../functions/aws/sns-notifier.ts';
+import { createSnsNotifier } from '../functions/adapters/sns/sns-notifier.ts';
 import type { Notification, NotificationType } from '../functions/core/types.ts';
 
 const sns = mockClient(SNSClient);

@@ -1,9 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createVobizClient,
+  parseRetryAfter,
+  type VobizClientOptions,
+} from '../functions/adapters/vobiz/client.ts';
 import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../functions/core/errors.ts';
 import type { Account, AccountPage } from '../functions/core/types.ts';
-import { createVobizClient, parseRetryAfter, type VobizClientOptions } from '../functions/vobiz/client.ts';
 import { startSimulator } from '../sim/server.ts';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;

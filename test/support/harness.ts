@@ -1,10 +1,10 @@
-import { createDynamoStore, ensureTable } from '../../functions/aws/dynamo-store.ts';
+import { createDynamoStore, ensureTable } from '../../functions/adapters/dynamodb/store.ts';
+import { startEmbeddedDynamo } from '../../functions/adapters/local/embedded-dynamo.ts';
+import { createVobizClient, type VobizClientOptions } from '../../functions/adapters/vobiz/client.ts';
 import { parseSweepConfig, type SweepConfigInput } from '../../functions/core/config.ts';
 import type { NotifierPort, PublishOutcome } from '../../functions/core/ports.ts';
 import { runSweep, type SweepOptions } from '../../functions/core/sweep.ts';
 import type { Notification } from '../../functions/core/types.ts';
-import { startEmbeddedDynamo } from '../../functions/local/embedded-dynamo.ts';
-import { createVobizClient, type VobizClientOptions } from '../../functions/vobiz/client.ts';
 import { type SimOptions, type Simulator, startSimulator } from '../../sim/server.ts';
 
 /**

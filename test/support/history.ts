@@ -1,11 +1,11 @@
-import { createDynamoStore, type DynamoStore, ensureTable } from '../../functions/aws/dynamo-store.ts';
-import { createFinanceStore, type FinanceStore } from '../../functions/aws/finance-store.ts';
+import { createFinanceStore, type FinanceStore } from '../../functions/adapters/dynamodb/finance-store.ts';
+import { createDynamoStore, type DynamoStore, ensureTable } from '../../functions/adapters/dynamodb/store.ts';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../functions/adapters/local/embedded-dynamo.ts';
+import { createVobizClient } from '../../functions/adapters/vobiz/client.ts';
+import type { FinanceIO } from '../../functions/cli/finance-io.ts';
 import { parseSweepConfig, type SweepConfigInput } from '../../functions/core/config.ts';
 import { runSweep } from '../../functions/core/sweep.ts';
 import type { SweepSummary } from '../../functions/core/types.ts';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../functions/local/embedded-dynamo.ts';
-import type { FinanceIO } from '../../functions/local/finance-cli.ts';
-import { createVobizClient } from '../../functions/vobiz/client.ts';
 import { type SimOptions, type Simulator, startSimulator } from '../../sim/server.ts';
 import { RecordingNotifier } from './harness.ts';
 

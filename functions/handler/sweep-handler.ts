@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import type { ScheduledInput } from '../contract.ts';
-import { METRICS } from '../contract.ts';
+import type { PartnerCredentials } from '../adapters/secrets/secret-credentials.ts';
+import type { ScheduledInput } from '../contract/handler.ts';
+import { METRICS } from '../contract/metrics.ts';
 import { CredentialsError } from '../core/errors.ts';
 import type { NotifierPort, StorePort, VobizPort } from '../core/ports.ts';
 import { runSweep, type SweepEvent } from '../core/sweep.ts';
@@ -10,7 +11,6 @@ import { parseInstant } from '../core/time.ts';
 import type { SweepSummary } from '../core/types.ts';
 import type { HandlerEnv } from './handler-env.ts';
 import type { RunGuard } from './run-guard.ts';
-import type { PartnerCredentials } from './secret-credentials.ts';
 
 /**
  * The scheduled sweep as Lambda runs it. Primary course:

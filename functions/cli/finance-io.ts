@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { createFinanceStore, type FinanceStore } from '../aws/finance-store.ts';
+import { createFinanceStore, type FinanceStore } from '../adapters/dynamodb/finance-store.ts';
 import { ConfigError, FatalError, oneLine } from '../core/errors.ts';
 import { isTimeZone, localDay, parseInstant } from '../core/time.ts';
 import type { Snapshot } from '../core/types.ts';
+import type { CommandIO } from './commands/sweep.ts';
 import { type StoreFlags, storeTarget, withStore } from './store-options.ts';
-import type { CommandIO } from './sweep-command.ts';
 
 /**
  * What the finance and operations commands share: flag parsing that fails in one line,

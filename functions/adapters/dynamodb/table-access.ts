@@ -5,8 +5,8 @@ import {
   type QueryCommandInput,
   type TranslateConfig,
 } from '@aws-sdk/lib-dynamodb';
-import { storeError } from './dynamo-errors.ts';
-import type { Item } from './dynamo-items.ts';
+import { storeError } from './errors.ts';
+import type { Item } from './items.ts';
 
 /**
  * How every adapter of this project talks to the table: one DocumentClient configuration

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable, requireTable } from '../aws/dynamo-table.ts';
+import { ensureTable, requireTable } from '../adapters/dynamodb/table.ts';
+import { localDynamoClient, startEmbeddedDynamo } from '../adapters/local/embedded-dynamo.ts';
 import { ConfigError } from '../core/errors.ts';
-import { localDynamoClient, startEmbeddedDynamo } from './embedded-dynamo.ts';
 
 /**
  * The one place that turns the store flags into a DynamoDB client and table, for every

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDynamoStore } from '../aws/dynamo-store.ts';
-import { parseSweepConfig, type SweepConfigInput } from '../core/config.ts';
-import { ConfigError, FatalError, oneLine } from '../core/errors.ts';
-import { isAmount, parseAmount } from '../core/money.ts';
-import { runSweep, type SweepEvent } from '../core/sweep.ts';
-import { parseInstant } from '../core/time.ts';
-import type { SweepSummary } from '../core/types.ts';
-import { createVobizClient } from '../vobiz/client.ts';
-import { createFileNotifier } from './file-notifier.ts';
+import { createDynamoStore } from '../../adapters/dynamodb/store.ts';
+import { createFileNotifier } from '../../adapters/local/file-notifier.ts';
+import { createVobizClient } from '../../adapters/vobiz/client.ts';
+import { parseSweepConfig, type SweepConfigInput } from '../../core/config.ts';
+import { ConfigError, FatalError, oneLine } from '../../core/errors.ts';
+import { isAmount, parseAmount } from '../../core/money.ts';
+import { runSweep, type SweepEvent } from '../../core/sweep.ts';
+import { parseInstant } from '../../core/time.ts';
+import type { SweepSummary } from '../../core/types.ts';
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_TABLE,
@@ -17,8 +17,8 @@ import {
   STORE_USAGE,
   storeTarget,
   withStore,
-} from './store-options.ts';
-import { renderSummary } from './summary-view.ts';
+} from '../store-options.ts';
+import { renderSummary } from '../summary-view.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.vobiz.ai';
 export { DEFAULT_DATA_DIR, DEFAULT_TABLE };

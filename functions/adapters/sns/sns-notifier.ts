@@ -1,9 +1,9 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
-import { bySeverity, describeNotification, severityOf } from '../core/display.ts';
-import { oneLine } from '../core/errors.ts';
-import { formatAmount } from '../core/money.ts';
-import type { NotifierPort, PublishOutcome } from '../core/ports.ts';
-import type { Notification } from '../core/types.ts';
+import { bySeverity, describeNotification, severityOf } from '../../core/display.ts';
+import { oneLine } from '../../core/errors.ts';
+import { formatAmount } from '../../core/money.ts';
+import type { NotifierPort, PublishOutcome } from '../../core/ports.ts';
+import type { Notification } from '../../core/types.ts';
 
 /**
  * Publishes notifications to one SNS topic. Primary course:

@@ -1,7 +1,6 @@
 /**
  * What the CDK stack and the Lambda handler must agree on, in one place so they cannot
- * drift: environment variable names, the handler export, the schedule's input, and the
- * metric names the alarms and the dashboard read.
+ * drift: environment variable names, the handler export and the schedule's input.
  */
 
 /** The file and export the stack's NodejsFunction points at. */
@@ -29,25 +28,3 @@ export const SECRET_PLACEHOLDER = 'REPLACE_ME';
 export interface ScheduledInput {
   scheduledTime?: string;
 }
-
-export const METRICS = {
-  namespace: 'VobizBalanceMonitor',
-  service: 'vobiz-balance-monitor',
-  /** 1 per sweep that ran to its end (list paged through, not stopped); the heartbeat alarm watches it. */
-  sweepSucceeded: 'SweepSucceeded',
-  /** Notifications decided but not yet accepted by SNS after this sweep. */
-  pendingNotifications: 'PendingNotifications',
-  sweepIncomplete: 'SweepIncomplete',
-  sweepDurationMs: 'SweepDuration',
-  accountsListed: 'AccountsListed',
-  accountsRead: 'AccountsRead',
-  accountsFailed: 'AccountsFailed',
-  accountsLow: 'AccountsLow',
-  accountsCritical: 'AccountsCritical',
-  /** Dimension `type`: low, critical, recovered, reminder, partner_low. */
-  notifications: 'Notifications',
-  /** Dimension `currency`. */
-  totalBalance: 'TotalCustomerBalance',
-  partnerBalance: 'PartnerBalance',
-  skippedDeliveries: 'SkippedStaleDeliveries',
-} as const;

@@ -1,8 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { describeNotification } from '../core/display.ts';
-import type { NotifierPort, PublishOutcome } from '../core/ports.ts';
-import type { Notification } from '../core/types.ts';
+import { describeNotification } from '../../core/display.ts';
+import type { NotifierPort, PublishOutcome } from '../../core/ports.ts';
+import type { Notification } from '../../core/types.ts';
 
 /**
  * The laptop's notifier: a readable line per notification for whoever watches the

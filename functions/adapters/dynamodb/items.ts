@@ -1,5 +1,6 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import { parseAmount } from '../core/money.ts';
+import { expiresAt, keys } from '../../contract/table-schema.ts';
+import { parseAmount } from '../../core/money.ts';
 import type {
   AccountState,
   Level,
@@ -11,8 +12,7 @@ import type {
   SweepSummary,
   ThresholdOverride,
   Thresholds,
-} from '../core/types.ts';
-import { expiresAt, keys } from './table-schema.ts';
+} from '../../core/types.ts';
 
 /**
  * Item <-> domain mapping. Every field is copied by name (never spread), so nothing the

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TRANSLATE } from '../adapters/dynamodb/table-access.ts';
 import { FatalError, oneLine } from '../core/errors.ts';
-import { TRANSLATE } from './table-access.ts';
 
 /**
  * Keeps scheduled runs apart, in the table rather than with reserved concurrency (a new AWS

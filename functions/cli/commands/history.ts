@@ -1,9 +1,9 @@
-import type { FinanceStore } from '../aws/finance-store.ts';
-import { forEachLimited } from '../core/concurrency.ts';
-import { describeRunway, displayName } from '../core/display.ts';
-import { ConfigError } from '../core/errors.ts';
-import { parseInstant } from '../core/time.ts';
-import type { Snapshot } from '../core/types.ts';
+import type { FinanceStore } from '../../adapters/dynamodb/finance-store.ts';
+import { forEachLimited } from '../../core/concurrency.ts';
+import { describeRunway, displayName } from '../../core/display.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { parseInstant } from '../../core/time.ts';
+import type { Snapshot } from '../../core/types.ts';
 import {
   addDays,
   daysBetween,
@@ -14,11 +14,11 @@ import {
   localDateTime,
   localDay,
   startOfDay,
-} from '../finance/calendar.ts';
-import { closingRows, closingTotals, LatestByAccount } from '../finance/closing.ts';
-import { type CsvColumn, toCsv } from '../finance/csv.ts';
-import { StatementBuilder, type StatementRow, statementTotals } from '../finance/statement.ts';
-import { textTable } from '../finance/text-table.ts';
+} from '../../finance/calendar.ts';
+import { closingRows, closingTotals, LatestByAccount } from '../../finance/closing.ts';
+import { type CsvColumn, toCsv } from '../../finance/csv.ts';
+import { StatementBuilder, type StatementRow, statementTotals } from '../../finance/statement.ts';
+import { textTable } from '../../finance/text-table.ts';
 import {
   assertSameTimezone,
   emit,
@@ -33,8 +33,8 @@ import {
   runCommand,
   str,
   withFinanceStore,
-} from './finance-cli.ts';
-import { STORE_OPTIONS, STORE_USAGE } from './store-options.ts';
+} from '../finance-io.ts';
+import { STORE_OPTIONS, STORE_USAGE } from '../store-options.ts';
 
 /**
  * history, closing and statement: balance history for finance, read through the table's

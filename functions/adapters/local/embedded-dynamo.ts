@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { FatalError, oneLine } from '../core/errors.ts';
+import { FatalError, oneLine } from '../../core/errors.ts';
 
 /**
  * The laptop's DynamoDB: dynalite (DynamoDB's API on LevelDB) on 127.0.0.1, persisted under

@@ -1,10 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { forEachLimited } from '../core/concurrency.ts';
-import type { CommitResult, CurrencyDefaults, StorePort } from '../core/ports.ts';
-import { localDay, parseInstant } from '../core/time.ts';
-import type { AccountState, Snapshot, SweepSummary } from '../core/types.ts';
-import { errorName } from './dynamo-errors.ts';
+import { BY_DAY_INDEX, keys, SNAPSHOT_SK_PREFIX, SWEEP_PK } from '../../contract/table-schema.ts';
+import { forEachLimited } from '../../core/concurrency.ts';
+import type { CommitResult, CurrencyDefaults, StorePort } from '../../core/ports.ts';
+import { localDay, parseInstant } from '../../core/time.ts';
+import type { AccountState, Snapshot, SweepSummary } from '../../core/types.ts';
+import { errorName } from './errors.ts';
 import {
   currencyDefaultsFromItem,
   currencyDefaultsToItem,
@@ -15,11 +16,10 @@ import {
   stateToItem,
   sweepFromItem,
   sweepToItem,
-} from './dynamo-items.ts';
+} from './items.ts';
 import { tableAccess } from './table-access.ts';
-import { BY_DAY_INDEX, keys, SNAPSHOT_SK_PREFIX, SWEEP_PK } from './table-schema.ts';
 
-export { ensureTable } from './dynamo-table.ts';
+export { ensureTable } from './table.ts';
 
 /**
  * StorePort on one DynamoDB table (layout in table-schema.ts). Every state write is

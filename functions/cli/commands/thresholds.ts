@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { displayName } from '../core/display.ts';
-import { ConfigError } from '../core/errors.ts';
-import { sameAmount } from '../core/money.ts';
-import type { CurrencyDefaults } from '../core/ports.ts';
-import type { AccountState, Mute, ThresholdOverride } from '../core/types.ts';
+import { displayName } from '../../core/display.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { sameAmount } from '../../core/money.ts';
+import type { CurrencyDefaults } from '../../core/ports.ts';
+import type { AccountState, Mute, ThresholdOverride } from '../../core/types.ts';
 import {
   type AuditAction,
   type AuditEntry,
@@ -11,8 +11,8 @@ import {
   defaultTarget,
   describeAudit,
   describeValue,
-} from '../finance/audit.ts';
-import { localDay } from '../finance/calendar.ts';
+} from '../../finance/audit.ts';
+import { localDay } from '../../finance/calendar.ts';
 import {
   GLOBAL_DEFAULT_KEY,
   muteIsActive,
@@ -22,9 +22,9 @@ import {
   parseMuteUntil,
   parseReason,
   parseThresholdPair,
-} from '../finance/changes.ts';
-import { type CsvColumn, toCsv } from '../finance/csv.ts';
-import { textTable } from '../finance/text-table.ts';
+} from '../../finance/changes.ts';
+import { type CsvColumn, toCsv } from '../../finance/csv.ts';
+import { textTable } from '../../finance/text-table.ts';
 import {
   emit,
   type FinanceContext,
@@ -39,8 +39,8 @@ import {
   str,
   type Values,
   withFinanceStore,
-} from './finance-cli.ts';
-import { STORE_OPTIONS, STORE_USAGE } from './store-options.ts';
+} from '../finance-io.ts';
+import { STORE_OPTIONS, STORE_USAGE } from '../store-options.ts';
 
 /**
  * Thresholds and mutes without a redeploy: written to the table, read by the next sweep.

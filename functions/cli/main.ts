@@ -1,13 +1,8 @@
-import type { FinanceIO } from '../functions/local/finance-cli.ts';
-import { closingCommand, historyCommand, statementCommand } from '../functions/local/history-commands.ts';
-import { reportCommand } from '../functions/local/report-command.ts';
-import { type CommandIO, SWEEP_USAGE, sweepCommand } from '../functions/local/sweep-command.ts';
-import {
-  auditCommand,
-  muteCommand,
-  thresholdsCommand,
-  unmuteCommand,
-} from '../functions/local/threshold-commands.ts';
+import { closingCommand, historyCommand, statementCommand } from './commands/history.ts';
+import { reportCommand } from './commands/report.ts';
+import { type CommandIO, SWEEP_USAGE, sweepCommand } from './commands/sweep.ts';
+import { auditCommand, muteCommand, thresholdsCommand, unmuteCommand } from './commands/thresholds.ts';
+import type { FinanceIO } from './finance-io.ts';
 
 const COMMANDS = 'sweep, history, closing, statement, thresholds, mute, unmute, audit, report, sim';
 
@@ -51,7 +46,7 @@ export async function main(argv: string[], io: FinanceIO = processIO()): Promise
     case 'report':
       return reportCommand(rest, io);
     case 'sim': {
-      const { simCommand } = await import('../sim/main.ts');
+      const { simCommand } = await import('../../sim/main.ts');
       return simCommand(rest);
     }
     case undefined:

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENV } from '../contract.ts';
+import { ENV } from '../contract/handler.ts';
 import { parseSweepConfig, type SweepConfig } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { isAmount, parseAmount } from '../core/money.ts';

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { SECRET_PLACEHOLDER as PLACEHOLDER } from '../contract.ts';
-import { ConfigError, FatalError, oneLine } from '../core/errors.ts';
+import { SECRET_PLACEHOLDER as PLACEHOLDER } from '../../contract/handler.ts';
+import { ConfigError, FatalError, oneLine } from '../../core/errors.ts';
 
 /**
  * The partner's API credentials from Secrets Manager, cached across warm invocations.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MAX_SIGNIFICANT_DIGITS, parseAmount } from '../core/money.ts';
-import { parseInstant } from '../core/time.ts';
-import type { Account, Balance, PartnerProfile } from '../core/types.ts';
+import { MAX_SIGNIFICANT_DIGITS, parseAmount } from '../../core/money.ts';
+import { parseInstant } from '../../core/time.ts';
+import type { Account, Balance, PartnerProfile } from '../../core/types.ts';
 
 /**
  * Zod schemas of the partner API responses the monitor reads (shared/vobiz-api/CONTRACT.md §2, §4, §5).

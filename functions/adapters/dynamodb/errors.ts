@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { FatalError, oneLine } from '../core/errors.ts';
+import { FatalError, oneLine } from '../../core/errors.ts';
 
 /**
  * Turns the DynamoDB failures no retry can fix (no endpoint, no table, no permission)

@@ -1,6 +1,6 @@
-import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../core/errors.ts';
-import type { BalanceResult, RequestOptions, VobizPort } from '../core/ports.ts';
-import type { AccountPage, PartnerProfile } from '../core/types.ts';
+import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../../core/errors.ts';
+import type { BalanceResult, RequestOptions, VobizPort } from '../../core/ports.ts';
+import type { AccountPage, PartnerProfile } from '../../core/types.ts';
 import { quoteErrorBody } from './redact.ts';
 import { backoffDelay, sleep as defaultSleep, parseRetryAfter } from './retry.ts';
 import { MalformedResponse, parseAccountPage, parseBalance, parsePartnerProfile } from './schemas.ts';

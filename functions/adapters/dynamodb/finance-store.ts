@@ -1,19 +1,19 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { CurrencyDefaults } from '../core/ports.ts';
-import type { AccountState, Snapshot } from '../core/types.ts';
-import { AUDIT_ACTIONS, type AuditAction, type AuditEntry, type AuditValue } from '../finance/audit.ts';
-import { errorName } from './dynamo-errors.ts';
+import { AUDIT_PK, BY_DAY_INDEX, keys } from '../../contract/table-schema.ts';
+import type { CurrencyDefaults } from '../../core/ports.ts';
+import type { AccountState, Snapshot } from '../../core/types.ts';
+import { AUDIT_ACTIONS, type AuditAction, type AuditEntry, type AuditValue } from '../../finance/audit.ts';
+import { errorName } from './errors.ts';
 import {
   currencyDefaultsFromItem,
   currencyDefaultsToItem,
   type Item,
   ItemReader,
   snapshotFromItem,
-} from './dynamo-items.ts';
-import { createDynamoStore, type DynamoStore } from './dynamo-store.ts';
+} from './items.ts';
+import { createDynamoStore, type DynamoStore } from './store.ts';
 import { tableAccess } from './table-access.ts';
-import { AUDIT_PK, BY_DAY_INDEX, keys } from './table-schema.ts';
 
 /**
  * What the finance and operations commands need from the table, beyond the sweep's store:

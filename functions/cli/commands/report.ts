@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { forEachLimited } from '../core/concurrency.ts';
-import { ConfigError } from '../core/errors.ts';
-import { parseAmount } from '../core/money.ts';
-import { resolveThresholds } from '../core/thresholds.ts';
-import type { Snapshot, Thresholds } from '../core/types.ts';
-import { addDays, daysBetween, localDay } from '../finance/calendar.ts';
-import { GLOBAL_DEFAULT_KEY, parseThresholdAmount } from '../finance/changes.ts';
-import { LatestByAccount } from '../finance/closing.ts';
-import { renderReport } from '../finance/report-html.ts';
+import { forEachLimited } from '../../core/concurrency.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { parseAmount } from '../../core/money.ts';
+import { resolveThresholds } from '../../core/thresholds.ts';
+import type { Snapshot, Thresholds } from '../../core/types.ts';
+import { addDays, daysBetween, localDay } from '../../finance/calendar.ts';
+import { GLOBAL_DEFAULT_KEY, parseThresholdAmount } from '../../finance/changes.ts';
+import { LatestByAccount } from '../../finance/closing.ts';
+import { renderReport } from '../../finance/report-html.ts';
 import {
   buildChart,
   byLowest,
@@ -17,8 +17,8 @@ import {
   DEFAULT_CHART_LIMIT,
   type ReportAccount,
   reportAccount,
-} from '../finance/report-model.ts';
-import { StatementBuilder } from '../finance/statement.ts';
+} from '../../finance/report-model.ts';
+import { StatementBuilder } from '../../finance/statement.ts';
 import {
   assertSameTimezone,
   type FinanceIO,
@@ -31,8 +31,8 @@ import {
   runCommand,
   str,
   withFinanceStore,
-} from './finance-cli.ts';
-import { STORE_OPTIONS, STORE_USAGE } from './store-options.ts';
+} from '../finance-io.ts';
+import { STORE_OPTIONS, STORE_USAGE } from '../store-options.ts';
 
 /**
  * `report`: one self-contained HTML page. Primary course:

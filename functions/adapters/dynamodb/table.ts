@@ -7,9 +7,9 @@ import {
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { FatalError } from '../core/errors.ts';
-import { describeEndpoint, errorName, storeError } from './dynamo-errors.ts';
-import { type KeyAttribute, TABLE_SCHEMA, type TableSchema } from './table-schema.ts';
+import { type KeyAttribute, TABLE_SCHEMA, type TableSchema } from '../../contract/table-schema.ts';
+import { FatalError } from '../../core/errors.ts';
+import { describeEndpoint, errorName, storeError } from './errors.ts';
 
 /**
  * Local bootstrap of the table (the cloud table comes from the CDK stack, built from the
