@@ -6,24 +6,16 @@ import {
 } from './account-step.ts';
 import { createRateLimiter, prefetch, realSleep, Semaphore, type Sleep } from './concurrency.ts';
 import type { SweepConfig } from './config.ts';
-import { bySeverity } from './display.ts';
+import { deliver } from './delivery.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
 import type { SpendAnalysis } from './forecast.ts';
 import { sameAmount } from './money.ts';
-import { isMuted, ownedBy, released, withoutEntries } from './outbox.ts';
+import { ownedBy } from './outbox.ts';
 import type { NotifierPort, StorePort, VobizPort } from './ports.ts';
 import { analyseHistory } from './spend-history.ts';
 import { customerContext, isAlertable, partnerContext, partnerObservation } from './step-context.ts';
 import { countBalance, countFailure, countRunway, emptyTally, summarise } from './tally.ts';
-import type {
-  Account,
-  AccountPage,
-  AccountState,
-  Notification,
-  PendingNotification,
-  Snapshot,
-  SweepSummary,
-} from './types.ts';
+import type { Account, AccountPage, AccountState, Notification, Snapshot, SweepSummary } from './types.ts';
 
 /**
  * One sweep over every customer wallet. Primary course:
@@ -132,7 +124,18 @@ class Sweep {
     await partner;
     if (this.fatal) return this.failWith(startedAt, this.fatal);
 
-    const delivered = await this.deliver();
+    const delivered = await deliver([...this.owned.values()], this.nowIso(), {
+      notifier: this.deps.notifier,
+      sweepId: this.options.sweepId,
+      deadline: this.options.deadline,
+      clock: this.clock,
+      concurrency: this.config.concurrency,
+      settle: (state, change) => this.save(state, (current) => unlessVanished(current, change)),
+      log: this.log,
+      stop: (reason) => this.stop(reason),
+      storeFailed: (error) => this.storeFailed(error),
+    });
+    if (this.fatal) throw this.fatal;
     const summary = this.summary(startedAt, delivered);
     await this.deps.store.recordSweep(summary);
     return summary;
@@ -358,64 +361,6 @@ class Sweep {
     this.stop(error instanceof CredentialsError ? 'partner credentials rejected' : oneLine(error));
   }
 
-  /**
-   * Publishes everything this sweep owns, most severe first, then settles each outbox entry:
-   * removed once accepted, released for the next sweep when not. A muted account's
-   * notifications are not published: released, they wait in its outbox until the mute ends.
-   */
-  private async deliver(): Promise<{ delivered: Notification[]; pending: number }> {
-    const now = this.nowIso();
-    const states = [...this.owned.values()];
-    // A claim that ran out while this sweep was busy may already belong to another sweep.
-    const live = (n: PendingNotification) => n.claimUntil > now;
-    const pending: PendingNotification[] = states
-      .filter((s) => !isMuted(s, now))
-      .flatMap((s) => ownedBy(s, this.options.sweepId))
-      .filter(live);
-    if (this.options.deadline !== undefined && this.clock() >= this.options.deadline) {
-      // Out of time: everything stays in the outboxes and the next sweep delivers it.
-      this.stop('deadline reached before notifications could be published');
-      return { delivered: [], pending: pending.length };
-    }
-    const held = states.filter((s) => isMuted(s, now)).flatMap((s) => ownedBy(s, this.options.sweepId));
-    if (pending.length === 0 && held.length === 0) return { delivered: [], pending: 0 };
-    pending.sort(bySeverity);
-    const notifications = pending.map(stripClaim);
-    let outcomes: Awaited<ReturnType<NotifierPort['publish']>> = [];
-    if (notifications.length > 0) {
-      try {
-        outcomes = await this.deps.notifier.publish(notifications);
-      } catch (error) {
-        outcomes = notifications.map((n) => ({ id: n.id, ok: false as const, error: oneLine(error) }));
-      }
-    }
-    const accepted = new Set(outcomes.filter((o) => o.ok).map((o) => o.id));
-    for (const outcome of outcomes) {
-      if (!outcome.ok) this.log({ type: 'publish-failed', id: outcome.id, reason: outcome.error });
-    }
-    const unsent = new Set([...pending, ...held].map((n) => n.id).filter((id) => !accepted.has(id)));
-    // Bounded like the reads: a first sweep may settle thousands of outboxes.
-    const slots = new Semaphore(this.config.concurrency);
-    await Promise.all(
-      states.map(async (state) => {
-        await slots.acquire();
-        try {
-          await this.save(state, (current) =>
-            unlessVanished(current, (s) =>
-              released(withoutEntries(s, accepted), unsent, this.options.sweepId, now),
-            ),
-          );
-        } catch (error) {
-          this.storeFailed(error);
-        } finally {
-          slots.release();
-        }
-      }),
-    );
-    if (this.fatal) throw this.fatal;
-    return { delivered: notifications.filter((n) => accepted.has(n.id)), pending: unsent.size };
-  }
-
   /** Keeps a record of the failed sweep when the store still works, then fails. */
   private async failWith(startedAt: string, error: Error): Promise<never> {
     await this.deps.store.recordSweep(this.summary(startedAt, { delivered: [], pending: 0 })).catch(() => {});
@@ -444,8 +389,4 @@ function unlessVanished(state: AccountState | undefined, change: (s: AccountStat
   if (!state) return { state: undefined, changed: false, snapshot: null };
   const next = change(state);
   return { state: next, changed: next !== state, snapshot: null };
-}
-
-function stripClaim({ claimedBy: _c, claimUntil: _u, ...notification }: PendingNotification): Notification {
-  return notification;
 }
