@@ -3,6 +3,7 @@ import { bySeverity } from './display.ts';
 import { oneLine } from './errors.ts';
 import { isMuted, ownedBy, released, withoutEntries } from './outbox.ts';
 import type { NotifierPort } from './ports.ts';
+import type { SweepEvent } from './sweep-types.ts';
 import type { AccountState, Notification, PendingNotification } from './types.ts';
 
 export interface Delivery {
@@ -22,7 +23,7 @@ export interface DeliveryDeps {
   concurrency: number;
   /** Applies `change` to the freshest stored state of the account and writes it (the sweep's conditional save). */
   settle: (state: AccountState, change: (s: AccountState) => AccountState) => Promise<unknown>;
-  log: (event: { type: 'publish-failed'; id: string; reason: string }) => void;
+  log: (event: Extract<SweepEvent, { type: 'publish-failed' }>) => void;
   /** Ends the sweep early with this reason. */
   stop: (reason: string) => void;
   storeFailed: (error: unknown) => void;

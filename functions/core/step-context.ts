@@ -1,13 +1,13 @@
-import type { CustomerContext, PartnerContext } from './account-step.ts';
+import type { AccountObservation, CustomerContext, PartnerContext } from './account-step.ts';
 import type { SweepConfig } from './config.ts';
 import type { ForecastSettings } from './forecast.ts';
 import type { Observation, PolicySettings } from './policy.ts';
 import { type CurrencyDefaults, GLOBAL_DEFAULT_KEY } from './ports.ts';
-import type { Account, PartnerProfile } from './types.ts';
+import type { Account, Balance, PartnerProfile } from './types.ts';
 
 /** From the sweep's configuration to what the per-account step is given. */
 
-export function policySettings(config: SweepConfig): PolicySettings {
+function policySettings(config: SweepConfig): PolicySettings {
   return {
     hysteresisPercent: config.hysteresisPercent,
     reminderIntervalMs: config.reminderHours * 3_600_000,
@@ -15,7 +15,7 @@ export function policySettings(config: SweepConfig): PolicySettings {
   };
 }
 
-export function forecastSettings(config: SweepConfig): ForecastSettings {
+function forecastSettings(config: SweepConfig): ForecastSettings {
   return {
     horizonHours: config.forecastHorizonHours,
     minHistoryHours: config.minHistoryHours,
@@ -61,10 +61,26 @@ export function partnerContext(
   };
 }
 
-export function isAlertable(account: Account, config: SweepConfig): boolean {
+function isAlertable(account: Account, config: SweepConfig): boolean {
   if (account.postpaid && !config.alertPostpaid) return false;
   if ((!account.isActive || !account.enabled) && !config.alertInactive) return false;
   return true;
+}
+
+export function customerObservation(
+  account: Account,
+  balance: Balance,
+  observedAt: string,
+  config: SweepConfig,
+): AccountObservation {
+  return {
+    authId: account.authId,
+    name: balance.name || account.name,
+    currency: balance.currency,
+    balance: balance.cashCredits,
+    observedAt,
+    alertable: isAlertable(account, config),
+  };
 }
 
 /** Null when the profile carries no balance. */

@@ -1,19 +1,14 @@
-import {
-  type AccountObservation,
-  type CustomerContext,
-  claimInherited,
-  nextAccountState,
-} from './account-step.ts';
-import { createRateLimiter, prefetch, realSleep, Semaphore, type Sleep } from './concurrency.ts';
+import { type CustomerContext, claimInherited, nextAccountState } from './account-step.ts';
+import { createRateLimiter, prefetch, realSleep, Semaphore } from './concurrency.ts';
 import type { SweepConfig } from './config.ts';
 import { deliver } from './delivery.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
-import type { SpendAnalysis } from './forecast.ts';
 import { sameAmount } from './money.ts';
 import { ownedBy } from './outbox.ts';
-import type { NotifierPort, StorePort, VobizPort } from './ports.ts';
+import type { RequestOptions, VobizPort } from './ports.ts';
 import { analyseHistory } from './spend-history.ts';
-import { customerContext, isAlertable, partnerContext, partnerObservation } from './step-context.ts';
+import { customerContext, customerObservation, partnerContext, partnerObservation } from './step-context.ts';
+import type { SweepDeps, SweepEvent, SweepOptions } from './sweep-types.ts';
 import { countBalance, countFailure, countRunway, emptyTally, summarise } from './tally.ts';
 import type { Account, AccountPage, AccountState, Notification, Snapshot, SweepSummary } from './types.ts';
 
@@ -21,43 +16,13 @@ import type { Account, AccountPage, AccountState, Notification, Snapshot, SweepS
  * One sweep over every customer wallet. Primary course:
  * 1. page through the account list (one page ahead, with the page's stored states);
  * 2. read each balance with bounded concurrency (and an optional rate cap);
- * 3. decide the alert level and write state + snapshot only when something changed,
- *    claiming any new notification in the same conditional write;
- * 4. publish what this sweep owns, then remove it from the outbox (or release it for the next sweep);
+ * 3. take each account's step (account-step.ts) and write state + snapshot only when something
+ *    changed, claiming any new notification in the same conditional write;
+ * 4. deliver what this sweep owns, then remove it from the outbox or release it (delivery.ts);
  * 5. record the sweep and return its summary.
  */
 
-export interface SweepDeps {
-  vobiz: VobizPort;
-  store: StorePort;
-  notifier: NotifierPort;
-  /** Epoch ms; injected so tests and replays control time. */
-  clock?: () => number;
-  sleep?: Sleep;
-  /** Progress and problems, for the CLI or the Lambda logger. Never receives secrets. */
-  log?: (event: SweepEvent) => void;
-}
-
-export type SweepEvent =
-  | { type: 'page'; page: number; newAccounts: number; total: number }
-  | { type: 'read-failed'; authId: string; reason: string }
-  | { type: 'conflict'; authId: string; attempt: number }
-  | { type: 'analysis-failed'; authId: string; reason: string }
-  | { type: 'publish-failed'; id: string; reason: string }
-  | { type: 'stopping'; reason: string };
-
-export interface SweepOptions {
-  config: SweepConfig;
-  sweepId: string;
-  /** Treat this as the current time for every observation (replays and tests). */
-  now?: string;
-  /** Epoch ms by which the sweep must have finished, publishing included. */
-  deadline?: number;
-  /** Time kept back from the deadline for publishing and recording. Default 5 s. */
-  publishReserveMs?: number;
-  /** Watch the partner's own wallet (`/me`) too: below this it raises `partner_low`. */
-  partnerThreshold?: string | null;
-}
+export type { SweepDeps, SweepEvent, SweepOptions } from './sweep-types.ts';
 
 const MAX_COMMIT_ATTEMPTS = 4;
 
@@ -99,8 +64,17 @@ class Sweep {
     return this.options.now ?? new Date(this.clock()).toISOString();
   }
 
+  private requestOptions(): RequestOptions {
+    return { deadline: this.readDeadline, signal: this.abort.signal };
+  }
+
   private pastReadDeadline(): boolean {
     return this.readDeadline !== undefined && this.clock() >= this.readDeadline;
+  }
+
+  private notReached(): void {
+    this.tally.unreached++;
+    if (!this.fatal) this.stop('deadline reached before every balance was read');
   }
 
   private stop(reason: string): void {
@@ -146,7 +120,7 @@ class Sweep {
     const writeSlots = new Semaphore(this.config.concurrency * 2);
     const rate = createRateLimiter(this.config.requestsPerSecond, this.clock, this.deps.sleep ?? realSleep);
     const inFlight = new Set<Promise<void>>();
-    const requestOptions = { deadline: this.readDeadline, signal: this.abort.signal };
+    const requestOptions = this.requestOptions();
 
     try {
       for await (const { page, states } of prefetch(this.pagesWithStates(requestOptions))) {
@@ -205,10 +179,7 @@ class Sweep {
     const threshold = this.options.partnerThreshold;
     if (threshold === undefined || threshold === null) return;
     try {
-      const profile = await this.deps.vobiz.getPartner({
-        deadline: this.readDeadline,
-        signal: this.abort.signal,
-      });
+      const profile = await this.deps.vobiz.getPartner(this.requestOptions());
       const observation = partnerObservation(profile, this.nowIso());
       if (!observation) {
         this.recordFailure(profile.authId, 'the partner profile (/me) carries no balance');
@@ -228,10 +199,9 @@ class Sweep {
     }
   }
 
-  private async *pagesWithStates(requestOptions: {
-    deadline: number | undefined;
-    signal: AbortSignal;
-  }): AsyncGenerator<{ page: AccountPage; states: Map<string, AccountState> }> {
+  private async *pagesWithStates(
+    requestOptions: RequestOptions,
+  ): AsyncGenerator<{ page: AccountPage; states: Map<string, AccountState> }> {
     for await (const page of this.deps.vobiz.listAccounts(requestOptions)) {
       const states = await this.deps.store.loadStates(page.accounts.map((a) => a.authId));
       yield { page, states };
@@ -241,14 +211,10 @@ class Sweep {
   private async processAccount(
     account: Account,
     prev: AccountState | undefined,
-    requestOptions: { deadline: number | undefined; signal: AbortSignal },
+    requestOptions: RequestOptions,
     toWriting: () => Promise<void>,
   ): Promise<void> {
-    if (this.fatal || this.pastReadDeadline()) {
-      this.tally.unreached++;
-      if (!this.fatal) this.stop('deadline reached before every balance was read');
-      return;
-    }
+    if (this.fatal || this.pastReadDeadline()) return this.notReached();
     let result: Awaited<ReturnType<VobizPort['getBalance']>>;
     try {
       result = await this.deps.vobiz.getBalance(account.authId, requestOptions);
@@ -257,8 +223,7 @@ class Sweep {
         this.failFatally(error);
         this.tally.unreached++;
       } else if (error instanceof DeadlineError || this.fatal) {
-        this.tally.unreached++;
-        if (!this.fatal) this.stop('deadline reached before every balance was read');
+        this.notReached();
       } else {
         this.recordFailure(account.authId, oneLine(error));
         // A failed read never changes a level, but work left by an earlier sweep still gets picked up.
@@ -277,18 +242,18 @@ class Sweep {
     this.tally.fetched++;
     await toWriting();
     countBalance(this.tally, result.balance.currency, result.balance.cashCredits);
-    const observation: AccountObservation = {
-      authId: account.authId,
-      name: result.balance.name || account.name,
-      currency: result.balance.currency,
-      balance: result.balance.cashCredits,
-      observedAt: this.nowIso(),
-      alertable: isAlertable(account, this.config),
-    };
+    const observation = customerObservation(account, result.balance, this.nowIso(), this.config);
     try {
       // The runway can only shorten when the balance moves, so history is read only then.
-      if (prev && observation.alertable && !sameAmount(prev.balance, observation.balance))
-        observation.analysis = await this.analyse(prev, observation);
+      if (prev && observation.alertable && !sameAmount(prev.balance, observation.balance)) {
+        const settings = this.customer.forecast;
+        const history = analyseHistory(this.deps.store, prev, observation, this.previousSweepAt, settings);
+        observation.analysis = await history.catch((error) => {
+          // Looking ahead is a bonus: the level and its alert must never wait on it.
+          this.log({ type: 'analysis-failed', authId: account.authId, reason: oneLine(error) });
+          return null;
+        });
+      }
       const saved = await this.save(prev, (state) =>
         nextAccountState(state, observation, { ...this.customer, now: this.nowIso() }),
       );
@@ -299,17 +264,6 @@ class Sweep {
     } catch (error) {
       this.storeFailed(error, account.authId);
     }
-  }
-
-  private analyse(prev: AccountState, observation: AccountObservation): Promise<SpendAnalysis | null> {
-    const { store } = this.deps;
-    return analyseHistory(store, prev, observation, this.previousSweepAt, this.customer.forecast).catch(
-      (error) => {
-        // Looking ahead is a bonus: the level and its alert must never wait on it.
-        this.log({ type: 'analysis-failed', authId: observation.authId, reason: oneLine(error) });
-        return null;
-      },
-    );
   }
 
   /**
