@@ -1,107 +1,30 @@
-import { createRateLimiter, prefetch, realSleep, Semaphore, type Sleep } from './concurrency.ts';
+import { type CustomerContext, claimInherited, nextAccountState } from './account-step.ts';
+import { createRateLimiter, prefetch, realSleep, Semaphore } from './concurrency.ts';
 import type { SweepConfig } from './config.ts';
-import { bySeverity } from './display.ts';
+import { deliver } from './delivery.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
-import {
-  analyseSpend,
-  decideForecast,
-  type ForecastSettings,
-  type SpendAnalysis,
-  withRunway,
-} from './forecast.ts';
-import { addAmounts, greaterThan, sameAmount } from './money.ts';
-import { claimExpired, isMuted, ownedBy, released, withoutEntries } from './outbox.ts';
-import { decide, type PolicySettings, resolveThresholds } from './policy.ts';
-import {
-  type CurrencyDefaults,
-  GLOBAL_DEFAULT_KEY,
-  type NotifierPort,
-  type StorePort,
-  type VobizPort,
-} from './ports.ts';
-import { addMs, localDay } from './time.ts';
-import type {
-  Account,
-  AccountPage,
-  AccountState,
-  Level,
-  Notification,
-  PendingNotification,
-  Snapshot,
-  SweepFailure,
-  SweepSummary,
-  Thresholds,
-} from './types.ts';
+import { sameAmount } from './money.ts';
+import { ownedBy } from './outbox.ts';
+import type { RequestOptions, VobizPort } from './ports.ts';
+import { analyseHistory } from './spend-history.ts';
+import { customerContext, customerObservation, partnerContext, partnerObservation } from './step-context.ts';
+import type { SweepDeps, SweepEvent, SweepOptions } from './sweep-types.ts';
+import { countBalance, countFailure, countRunway, emptyTally, summarise } from './tally.ts';
+import type { Account, AccountPage, AccountState, Notification, Snapshot, SweepSummary } from './types.ts';
 
 /**
  * One sweep over every customer wallet. Primary course:
  * 1. page through the account list (one page ahead, with the page's stored states);
  * 2. read each balance with bounded concurrency (and an optional rate cap);
- * 3. decide the alert level and write state + snapshot only when something changed,
- *    claiming any new notification in the same conditional write;
- * 4. publish what this sweep owns, then remove it from the outbox (or release it for the next sweep);
+ * 3. take each account's step (account-step.ts) and write state + snapshot only when something
+ *    changed, claiming any new notification in the same conditional write;
+ * 4. deliver what this sweep owns, then remove it from the outbox or release it (delivery.ts);
  * 5. record the sweep and return its summary.
  */
 
-export interface SweepDeps {
-  vobiz: VobizPort;
-  store: StorePort;
-  notifier: NotifierPort;
-  /** Epoch ms; injected so tests and replays control time. */
-  clock?: () => number;
-  sleep?: Sleep;
-  /** Progress and problems, for the CLI or the Lambda logger. Never receives secrets. */
-  log?: (event: SweepEvent) => void;
-}
+export type { SweepDeps, SweepEvent, SweepOptions } from './sweep-types.ts';
 
-export type SweepEvent =
-  | { type: 'page'; page: number; newAccounts: number; total: number }
-  | { type: 'read-failed'; authId: string; reason: string }
-  | { type: 'conflict'; authId: string; attempt: number }
-  | { type: 'analysis-failed'; authId: string; reason: string }
-  | { type: 'publish-failed'; id: string; reason: string }
-  | { type: 'stopping'; reason: string };
-
-export interface SweepOptions {
-  config: SweepConfig;
-  sweepId: string;
-  /** Treat this as the current time for every observation (replays and tests). */
-  now?: string;
-  /** Epoch ms by which the sweep must have finished, publishing included. */
-  deadline?: number;
-  /** Time kept back from the deadline for publishing and recording. Default 5 s. */
-  publishReserveMs?: number;
-  /** Watch the partner's own wallet (`/me`) too: below this it raises `partner_low`. */
-  partnerThreshold?: string | null;
-}
-
-const MAX_FAILURES_KEPT = 100;
 const MAX_COMMIT_ATTEMPTS = 4;
-const SHORTEST_RUNWAYS = 10;
-
-export function policySettings(config: SweepConfig): PolicySettings {
-  return {
-    hysteresisPercent: config.hysteresisPercent,
-    reminderIntervalMs: config.reminderHours * 3_600_000,
-    claimLeaseMs: config.claimLeaseMinutes * 60_000,
-  };
-}
-
-export function forecastSettings(config: SweepConfig): ForecastSettings {
-  return {
-    horizonHours: config.forecastHorizonHours,
-    minHistoryHours: config.minHistoryHours,
-    spikeFactor: config.spikeFactor,
-    spikeMinAmount: config.spikeMinAmount,
-    spikeMinAmounts: config.spikeMinAmounts,
-  };
-}
-
-export function isAlertable(account: Account, config: SweepConfig): boolean {
-  if (account.postpaid && !config.alertPostpaid) return false;
-  if ((!account.isActive || !account.enabled) && !config.alertInactive) return false;
-  return true;
-}
 
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepSummary> {
   return new Sweep(deps, options).run();
@@ -111,31 +34,17 @@ class Sweep {
   private readonly clock: () => number;
   private readonly log: (event: SweepEvent) => void;
   private readonly config: SweepConfig;
-  private readonly settings: PolicySettings;
-  private readonly forecastSettings: ForecastSettings;
   private readonly abort = new AbortController();
   private readonly startedMs: number;
   private readonly readDeadline: number | undefined;
-  private currencyDefaults: CurrencyDefaults = {};
-  private globalThresholds: Thresholds;
+  /** How each customer account is judged: set by `run` from the thresholds stored in the table. */
+  private customer!: Omit<CustomerContext, 'now'>;
   private fatal: Error | null = null;
   private stoppedReason: string | null = null;
   private partner: SweepSummary['partner'] = null;
   private previousSweepAt: string | null = null;
-  /** The accounts closest to empty, for the summary: kept short, sorted by runway. */
-  private readonly shortestRunways: SweepSummary['shortestRunways'] = [];
-
-  private accountsListed = 0;
-  private balancesFetched = 0;
-  private failed = 0;
-  private gone = 0;
-  private unreached = 0;
   private listComplete = false;
-  private snapshotsWritten = 0;
-  private stateWrites = 0;
-  private readonly levels: Record<Level, number> = { UNKNOWN: 0, OK: 0, LOW: 0, CRITICAL: 0 };
-  private readonly failures: SweepFailure[] = [];
-  private readonly totals: Record<string, string> = {};
+  private readonly tally = emptyTally();
   /** Latest known state of each account that has notifications this sweep must deliver. */
   private readonly owned = new Map<string, AccountState>();
 
@@ -146,9 +55,6 @@ class Sweep {
     this.clock = deps.clock ?? Date.now;
     this.log = deps.log ?? (() => {});
     this.config = options.config;
-    this.settings = policySettings(options.config);
-    this.globalThresholds = { low: options.config.threshold, critical: options.config.critical };
-    this.forecastSettings = forecastSettings(options.config);
     this.startedMs = this.clock();
     this.readDeadline =
       options.deadline === undefined ? undefined : options.deadline - (options.publishReserveMs ?? 5_000);
@@ -158,8 +64,17 @@ class Sweep {
     return this.options.now ?? new Date(this.clock()).toISOString();
   }
 
+  private requestOptions(): RequestOptions {
+    return { deadline: this.readDeadline, signal: this.abort.signal };
+  }
+
   private pastReadDeadline(): boolean {
     return this.readDeadline !== undefined && this.clock() >= this.readDeadline;
+  }
+
+  private notReached(): void {
+    this.tally.unreached++;
+    if (!this.fatal) this.stop('deadline reached before every balance was read');
   }
 
   private stop(reason: string): void {
@@ -174,16 +89,7 @@ class Sweep {
       this.deps.store.loadCurrencyDefaults(),
       this.deps.store.lastSweepBefore(startedAt),
     ]);
-    // The table's `*` entry (set with `thresholds default`) replaces the configured global pair;
-    // currency defaults from the table beat the configured ones.
-    const { [GLOBAL_DEFAULT_KEY]: storedGlobal, ...storedCurrencies } = stored;
-    this.currencyDefaults = { ...this.config.currencyThresholds, ...storedCurrencies };
-    if (storedGlobal) {
-      this.globalThresholds = {
-        low: storedGlobal.low,
-        critical: storedGlobal.critical ?? this.config.critical,
-      };
-    }
+    this.customer = customerContext(this.config, this.options.sweepId, stored);
     // Only a sweep that read every account vouches for each balance it did not see move.
     this.previousSweepAt = previousSweep?.complete ? previousSweep.startedAt : null;
 
@@ -192,7 +98,18 @@ class Sweep {
     await partner;
     if (this.fatal) return this.failWith(startedAt, this.fatal);
 
-    const delivered = await this.deliver();
+    const delivered = await deliver([...this.owned.values()], this.nowIso(), {
+      notifier: this.deps.notifier,
+      sweepId: this.options.sweepId,
+      deadline: this.options.deadline,
+      clock: this.clock,
+      concurrency: this.config.concurrency,
+      settle: (state, change) => this.save(state, (current) => unlessVanished(current, change)),
+      log: this.log,
+      stop: (reason) => this.stop(reason),
+      storeFailed: (error) => this.storeFailed(error),
+    });
+    if (this.fatal) throw this.fatal;
     const summary = this.summary(startedAt, delivered);
     await this.deps.store.recordSweep(summary);
     return summary;
@@ -203,19 +120,19 @@ class Sweep {
     const writeSlots = new Semaphore(this.config.concurrency * 2);
     const rate = createRateLimiter(this.config.requestsPerSecond, this.clock, this.deps.sleep ?? realSleep);
     const inFlight = new Set<Promise<void>>();
-    const requestOptions = { deadline: this.readDeadline, signal: this.abort.signal };
+    const requestOptions = this.requestOptions();
 
     try {
       for await (const { page, states } of prefetch(this.pagesWithStates(requestOptions))) {
         this.log({ type: 'page', page: page.page, newAccounts: page.accounts.length, total: page.total });
         for (const row of page.rejected) {
-          this.accountsListed++;
+          this.tally.listed++;
           this.recordFailure(row.authId, row.reason);
         }
         for (const account of page.accounts) {
-          this.accountsListed++;
+          this.tally.listed++;
           if (this.fatal || this.stoppedReason) {
-            this.unreached++;
+            this.tally.unreached++;
             continue;
           }
           await slots.acquire();
@@ -262,39 +179,19 @@ class Sweep {
     const threshold = this.options.partnerThreshold;
     if (threshold === undefined || threshold === null) return;
     try {
-      const profile = await this.deps.vobiz.getPartner({
-        deadline: this.readDeadline,
-        signal: this.abort.signal,
-      });
-      if (profile.balance === null) {
+      const profile = await this.deps.vobiz.getPartner(this.requestOptions());
+      const observation = partnerObservation(profile, this.nowIso());
+      if (!observation) {
         this.recordFailure(profile.authId, 'the partner profile (/me) carries no balance');
         return;
       }
-      // /me documents no currency; the partner API is INR-first (see CONTRACT.md §5).
-      const currency = profile.currency ?? 'INR';
-      this.partner = { authId: profile.authId, balance: profile.balance, currency, level: 'UNKNOWN' };
-      const observation = {
-        authId: profile.authId,
-        name: profile.name,
-        currency,
-        balance: profile.balance,
-        observedAt: this.nowIso(),
-        alertable: true,
-      };
+      const { authId, balance, currency } = observation;
+      this.partner = { authId, balance, currency, level: 'UNKNOWN' };
+      const context = partnerContext(this.config, this.options.sweepId, threshold);
       const [prev] = (await this.deps.store.loadStates([profile.authId])).values();
-      const saved = await this.save(prev, (state) => {
-        const decision = decide(
-          state,
-          observation,
-          { low: threshold, critical: '0' },
-          this.settings,
-          this.options.sweepId,
-        );
-        const next = { ...decision.state, outbox: decision.state.outbox.map(asPartnerNotification) };
-        const claimed = this.claimInherited(next);
-        // No snapshot: the partner's wallet is not a customer's, and finance's daily views must not count it.
-        return { state: claimed, changed: decision.changed || claimed !== next, snapshot: null };
-      });
+      const saved = await this.save(prev, (state) =>
+        nextAccountState(state, observation, { ...context, now: this.nowIso() }),
+      );
       if (saved) this.partner.level = saved.level;
     } catch (error) {
       if (error instanceof FatalError) this.failFatally(error);
@@ -302,10 +199,9 @@ class Sweep {
     }
   }
 
-  private async *pagesWithStates(requestOptions: {
-    deadline: number | undefined;
-    signal: AbortSignal;
-  }): AsyncGenerator<{ page: AccountPage; states: Map<string, AccountState> }> {
+  private async *pagesWithStates(
+    requestOptions: RequestOptions,
+  ): AsyncGenerator<{ page: AccountPage; states: Map<string, AccountState> }> {
     for await (const page of this.deps.vobiz.listAccounts(requestOptions)) {
       const states = await this.deps.store.loadStates(page.accounts.map((a) => a.authId));
       yield { page, states };
@@ -315,171 +211,59 @@ class Sweep {
   private async processAccount(
     account: Account,
     prev: AccountState | undefined,
-    requestOptions: { deadline: number | undefined; signal: AbortSignal },
+    requestOptions: RequestOptions,
     toWriting: () => Promise<void>,
   ): Promise<void> {
-    if (this.fatal || this.pastReadDeadline()) {
-      this.unreached++;
-      if (!this.fatal) this.stop('deadline reached before every balance was read');
-      return;
-    }
+    if (this.fatal || this.pastReadDeadline()) return this.notReached();
     let result: Awaited<ReturnType<VobizPort['getBalance']>>;
     try {
       result = await this.deps.vobiz.getBalance(account.authId, requestOptions);
     } catch (error) {
       if (error instanceof FatalError) {
         this.failFatally(error);
-        this.unreached++;
+        this.tally.unreached++;
       } else if (error instanceof DeadlineError || this.fatal) {
-        this.unreached++;
-        if (!this.fatal) this.stop('deadline reached before every balance was read');
+        this.notReached();
       } else {
         this.recordFailure(account.authId, oneLine(error));
         // A failed read never changes a level, but work left by an earlier sweep still gets picked up.
         await toWriting();
         if (prev)
-          await this.save(prev, (state) => this.unlessVanished(state, (s) => this.claimInherited(s))).catch(
-            (e) => this.storeFailed(e, account.authId),
-          );
+          await this.save(prev, (state) =>
+            unlessVanished(state, (s) => claimInherited(s, { ...this.customer, now: this.nowIso() })),
+          ).catch((e) => this.storeFailed(e, account.authId));
       }
       return;
     }
     if (result.kind === 'gone') {
-      this.gone++;
+      this.tally.gone++;
       return;
     }
-    this.balancesFetched++;
+    this.tally.fetched++;
     await toWriting();
-    const balance = result.balance;
-    this.totals[balance.currency] = addAmounts(this.totals[balance.currency] ?? '0', balance.cashCredits);
-    const observedAt = this.nowIso();
-    const observation = {
-      authId: account.authId,
-      name: balance.name || account.name,
-      currency: balance.currency,
-      balance: balance.cashCredits,
-      observedAt,
-      alertable: isAlertable(account, this.config),
-    };
+    countBalance(this.tally, result.balance.currency, result.balance.cashCredits);
+    const observation = customerObservation(account, result.balance, this.nowIso(), this.config);
     try {
       // The runway can only shorten when the balance moves, so history is read only then.
-      const moved = prev !== undefined && !sameAmount(prev.balance, observation.balance);
-      const analysis = prev && moved && observation.alertable ? await this.analyse(prev, observation) : null;
-      const saved = await this.save(prev, (state) => {
-        const thresholds = resolveThresholds(
-          state?.override ?? null,
-          observation.currency,
-          this.currencyDefaults,
-          this.globalThresholds,
-        );
-        const decision = decide(state, observation, thresholds, this.settings, this.options.sweepId);
-        let next = decision.state;
-        if (analysis && state) {
-          const context = {
-            balanceRose: greaterThan(observation.balance, state.balance),
-            sweepId: this.options.sweepId,
-            observedAt,
-            claimLeaseMs: this.settings.claimLeaseMs,
-            thresholds,
-          };
-          next = decideForecast(next, analysis, context, this.forecastSettings).state;
-        }
-        // Every notification carries the runway where known.
-        if (decision.notification) {
-          const runway = next.runway ?? null;
-          next = {
-            ...next,
-            outbox: next.outbox.map((n) => (n.id === decision.notification?.id ? withRunway(n, runway) : n)),
-          };
-        }
-        const claimed = this.claimInherited(next);
-        return this.withSnapshot(state, claimed, decision.changed || claimed !== decision.state, observation);
-      });
+      if (prev && observation.alertable && !sameAmount(prev.balance, observation.balance)) {
+        const settings = this.customer.forecast;
+        const history = analyseHistory(this.deps.store, prev, observation, this.previousSweepAt, settings);
+        observation.analysis = await history.catch((error) => {
+          // Looking ahead is a bonus: the level and its alert must never wait on it.
+          this.log({ type: 'analysis-failed', authId: account.authId, reason: oneLine(error) });
+          return null;
+        });
+      }
+      const saved = await this.save(prev, (state) =>
+        nextAccountState(state, observation, { ...this.customer, now: this.nowIso() }),
+      );
       if (saved) {
-        this.levels[saved.level]++;
-        this.noteRunway(saved, observedAt);
+        this.tally.levels[saved.level]++;
+        countRunway(this.tally, saved, observation.observedAt);
       }
     } catch (error) {
       this.storeFailed(error, account.authId);
     }
-  }
-
-  /** The spend analysis behind runway, forecast and spike: the last 7 days, plus the balance before them. */
-  private async analyse(
-    prev: AccountState,
-    observation: { authId: string; balance: string; observedAt: string },
-  ): Promise<SpendAnalysis | null> {
-    const { authId, observedAt } = observation;
-    const since = addMs(observedAt, -7 * 24 * 3_600_000);
-    try {
-      const [window, before] = await Promise.all([
-        this.deps.store.history(authId, { from: since, to: observedAt }),
-        this.deps.store.history(authId, { to: since, limit: 1 }),
-      ]);
-      const points = [...before, ...window]
-        .map((s) => ({ observedAt: s.observedAt, balance: s.balance }))
-        .filter((p) => p.observedAt < observedAt);
-      // Snapshots are written on change, so a quiet spell leaves no point: the previous sweep saw the
-      // old balance still, and without that point a sudden drop would be spread back over the whole spell.
-      const last = this.previousSweepAt;
-      if (last && last > prev.balanceSince && last < observedAt)
-        points.push({ observedAt: last, balance: prev.balance });
-      points.push({ observedAt, balance: observation.balance });
-      return analyseSpend(points, observedAt, this.forecastSettings);
-    } catch (error) {
-      // Looking ahead is a bonus: the level and its alert must never wait on it.
-      this.log({ type: 'analysis-failed', authId, reason: oneLine(error) });
-      return null;
-    }
-  }
-
-  /** Only runways worked out in this sweep: an older one would be stale. */
-  private noteRunway(state: AccountState, observedAt: string): void {
-    const runway = state.runway;
-    if (!state.alertable || runway?.status !== 'known' || runway.computedAt !== observedAt) return;
-    const list = this.shortestRunways;
-    list.push({
-      authId: state.authId,
-      name: state.name,
-      balance: state.balance,
-      currency: state.currency,
-      runway,
-    });
-    list.sort((a, b) =>
-      a.runway.status === 'known' && b.runway.status === 'known' ? a.runway.hours - b.runway.hours : 0,
-    );
-    if (list.length > SHORTEST_RUNWAYS) list.pop();
-  }
-
-  /** Takes over delivery of notifications an earlier sweep left behind, unless the account is muted. */
-  private claimInherited(state: AccountState): AccountState {
-    const now = this.nowIso();
-    if (isMuted(state, now)) return state;
-    return claimExpired(state, this.options.sweepId, now, this.settings.claimLeaseMs);
-  }
-
-  /** Adds the day's first snapshot, or one for a changed balance, to a decided state. */
-  private withSnapshot(
-    prev: AccountState | undefined,
-    next: AccountState,
-    changed: boolean,
-    observation: { balance: string; observedAt: string },
-  ): Step {
-    const day = localDay(observation.observedAt, this.config.timezone);
-    const needed = !prev || !sameAmount(prev.balance, observation.balance) || prev.lastSnapshotDay !== day;
-    if (!needed) return { state: next, changed, snapshot: null };
-    const state = { ...next, lastSnapshotDay: day };
-    const snapshot: Snapshot = {
-      authId: state.authId,
-      name: state.name,
-      currency: state.currency,
-      balance: state.balance,
-      observedAt: observation.observedAt,
-      localDay: day,
-      level: state.level,
-      sweepId: this.options.sweepId,
-    };
-    return { state, changed: true, snapshot };
   }
 
   /**
@@ -502,8 +286,8 @@ class Sweep {
         snapshot: snapshot ?? undefined,
       });
       if (result === 'ok') {
-        this.stateWrites++;
-        if (snapshot) this.snapshotsWritten++;
+        this.tally.stateWrites++;
+        if (snapshot) this.tally.snapshots++;
         if (ownedBy(next, this.options.sweepId).length > 0) this.owned.set(next.authId, next);
         return next;
       }
@@ -513,16 +297,8 @@ class Sweep {
     throw new Error(`the stored state kept changing under this sweep (${MAX_COMMIT_ATTEMPTS} attempts)`);
   }
 
-  /** A step for work on an existing state: nothing to do if the state is not there. */
-  private unlessVanished(state: AccountState | undefined, change: (s: AccountState) => AccountState): Step {
-    if (!state) return { state: undefined, changed: false, snapshot: null };
-    const next = change(state);
-    return { state: next, changed: next !== state, snapshot: null };
-  }
-
   private recordFailure(authId: string | null, reason: string): void {
-    this.failed++;
-    if (this.failures.length < MAX_FAILURES_KEPT) this.failures.push({ authId, reason });
+    countFailure(this.tally, { authId, reason });
     if (authId) this.log({ type: 'read-failed', authId, reason });
   }
 
@@ -539,64 +315,6 @@ class Sweep {
     this.stop(error instanceof CredentialsError ? 'partner credentials rejected' : oneLine(error));
   }
 
-  /**
-   * Publishes everything this sweep owns, most severe first, then settles each outbox entry:
-   * removed once accepted, released for the next sweep when not. A muted account's
-   * notifications are not published: released, they wait in its outbox until the mute ends.
-   */
-  private async deliver(): Promise<{ delivered: Notification[]; pending: number }> {
-    const now = this.nowIso();
-    const states = [...this.owned.values()];
-    // A claim that ran out while this sweep was busy may already belong to another sweep.
-    const live = (n: PendingNotification) => n.claimUntil > now;
-    const pending: PendingNotification[] = states
-      .filter((s) => !isMuted(s, now))
-      .flatMap((s) => ownedBy(s, this.options.sweepId))
-      .filter(live);
-    if (this.options.deadline !== undefined && this.clock() >= this.options.deadline) {
-      // Out of time: everything stays in the outboxes and the next sweep delivers it.
-      this.stop('deadline reached before notifications could be published');
-      return { delivered: [], pending: pending.length };
-    }
-    const held = states.filter((s) => isMuted(s, now)).flatMap((s) => ownedBy(s, this.options.sweepId));
-    if (pending.length === 0 && held.length === 0) return { delivered: [], pending: 0 };
-    pending.sort(bySeverity);
-    const notifications = pending.map(stripClaim);
-    let outcomes: Awaited<ReturnType<NotifierPort['publish']>> = [];
-    if (notifications.length > 0) {
-      try {
-        outcomes = await this.deps.notifier.publish(notifications);
-      } catch (error) {
-        outcomes = notifications.map((n) => ({ id: n.id, ok: false as const, error: oneLine(error) }));
-      }
-    }
-    const accepted = new Set(outcomes.filter((o) => o.ok).map((o) => o.id));
-    for (const outcome of outcomes) {
-      if (!outcome.ok) this.log({ type: 'publish-failed', id: outcome.id, reason: outcome.error });
-    }
-    const unsent = new Set([...pending, ...held].map((n) => n.id).filter((id) => !accepted.has(id)));
-    // Bounded like the reads: a first sweep may settle thousands of outboxes.
-    const slots = new Semaphore(this.config.concurrency);
-    await Promise.all(
-      states.map(async (state) => {
-        await slots.acquire();
-        try {
-          await this.save(state, (current) =>
-            this.unlessVanished(current, (s) =>
-              released(withoutEntries(s, accepted), unsent, this.options.sweepId, now),
-            ),
-          );
-        } catch (error) {
-          this.storeFailed(error);
-        } finally {
-          slots.release();
-        }
-      }),
-    );
-    if (this.fatal) throw this.fatal;
-    return { delivered: notifications.filter((n) => accepted.has(n.id)), pending: unsent.size };
-  }
-
   /** Keeps a record of the failed sweep when the store still works, then fails. */
   private async failWith(startedAt: string, error: Error): Promise<never> {
     await this.deps.store.recordSweep(this.summary(startedAt, { delivered: [], pending: 0 })).catch(() => {});
@@ -605,43 +323,24 @@ class Sweep {
 
   private summary(startedAt: string, delivery: { delivered: Notification[]; pending: number }): SweepSummary {
     const finishedMs = this.clock();
-    const complete = this.listComplete && this.failed === 0 && this.unreached === 0 && !this.stoppedReason;
-    return {
+    return summarise(this.tally, {
       sweepId: this.options.sweepId,
       startedAt,
       finishedAt: this.options.now ?? new Date(finishedMs).toISOString(),
       durationMs: finishedMs - this.startedMs,
-      accountsListed: this.accountsListed,
-      balancesFetched: this.balancesFetched,
-      failed: this.failed,
-      gone: this.gone,
-      unreached: this.unreached,
       listComplete: this.listComplete,
-      snapshotsWritten: this.snapshotsWritten,
-      stateWrites: this.stateWrites,
-      levels: this.levels,
-      totals: this.totals,
-      notifications: delivery.delivered,
-      pendingNotifications: delivery.pending,
-      failures: this.failures,
-      complete,
       stoppedReason: this.stoppedReason,
       partner: this.partner,
-      shortestRunways: this.shortestRunways,
-    };
+      ...delivery,
+    });
   }
 }
 
 type Step = { state: AccountState | undefined; changed: boolean; snapshot: Snapshot | null };
 
-/** The policy speaks of customer levels; on the partner's own wallet the same events get partner types. */
-function asPartnerNotification(n: PendingNotification): PendingNotification {
-  if (n.type === 'recovered') return { ...n, type: 'partner_recovered' };
-  if (n.type === 'low' || n.type === 'critical' || n.type === 'reminder')
-    return { ...n, type: 'partner_low' };
-  return n;
-}
-
-function stripClaim({ claimedBy: _c, claimUntil: _u, ...notification }: PendingNotification): Notification {
-  return notification;
+/** A step for work on an existing state: nothing to do if the state is not there. */
+function unlessVanished(state: AccountState | undefined, change: (s: AccountState) => AccountState): Step {
+  if (!state) return { state: undefined, changed: false, snapshot: null };
+  const next = change(state);
+  return { state: next, changed: next !== state, snapshot: null };
 }
