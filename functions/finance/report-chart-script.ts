@@ -9,7 +9,7 @@
 export const CHART_SCRIPT = `
 function drawCharts(charts) {
   var NS = 'http://www.w3.org/2000/svg';
-  var W = 640, H = 200, L = 66, R = 10, T = 10, B = 26, GAP = 12;
+  var W = 640, H = 200, L = 66, R = 10, T = 10, B = 26, GAP = 15;
   function el(name, attrs, parent) {
     var node = document.createElementNS(NS, name);
     Object.keys(attrs).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });

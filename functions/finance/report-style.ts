@@ -23,9 +23,9 @@ td.num { overflow-wrap: break-word; }
 #accounts-table col.rank { width: 60px; }
 #accounts-table col.currency { width: 50px; }
 #accounts-table col.amount { width: 134px; }
-#accounts-table col.standing { width: 112px; }
+#accounts-table col.standing { width: 124px; }
 #accounts-table col.runway { width: 80px; }
-#accounts-table col.observed { width: 94px; }
+#accounts-table col.observed { width: 92px; }
 #accounts-table td.account { overflow-wrap: break-word; }
 #accounts-table th button { font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; text-align: inherit; white-space: nowrap; }
 #accounts-table th button:focus-visible { outline: 2px solid #2563eb; outline-offset: 2px; }

@@ -1,6 +1,6 @@
 import { describeRunway, displayName } from '../core/display.ts';
 import { compareAmounts } from '../core/money.ts';
-import { localDateTime } from './calendar.ts';
+import { localDateTime, localDay } from './calendar.ts';
 import { alignFraction, CurrencyDecimals, compactRunway, formatFixed } from './report-format.ts';
 import { escapeHtml, nameHtml } from './report-markup.ts';
 import type { CurrencySummary, ReportAccount } from './report-model.ts';
@@ -105,11 +105,11 @@ function standingHtml(a: ReportAccount, timezone: string): string {
   else if (a.alertLevel !== a.standing) notes.push(`alerted ${a.alertLevel}`);
   let title = '';
   if (a.mute) {
-    notes.push(`muted until ${localDateTime(a.mute.until, timezone)}`);
-    title = ` title="${escapeHtml(`muted: ${displayName(a.mute.reason, 200)}`)}"`;
+    notes.push(`muted to ${localDay(a.mute.until, timezone)}`);
+    title = ` title="${escapeHtml(`muted until ${localDateTime(a.mute.until, timezone)}: ${displayName(a.mute.reason, 200)}`)}"`;
   }
   const standing = a.alerted ? a.standing : `(${a.standing})`;
-  return `<td class="standing"${title}>${standing}${notes.length ? `<span class="sub">${escapeHtml(notes.join(' · '))}</span>` : ''}</td>`;
+  return `<td class="standing"${title}>${standing}${notes.map((note) => `<span class="sub">${escapeHtml(note)}</span>`).join('')}</td>`;
 }
 
 export function accountsTable(

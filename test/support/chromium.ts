@@ -43,9 +43,16 @@ export interface OpenedPage {
   requests: string[];
 }
 
+export interface OpenOptions {
+  /** 1280x800 unless told. */
+  viewport?: { width: number; height: number };
+  /** True unless told: a page is also read with scripts off. */
+  javascript?: boolean;
+}
+
 export interface ReportBrowser {
-  /** Opens a local file at the given viewport (1280x800 unless told) and waits for its load event. */
-  open(file: string, viewport?: { width: number; height: number }): Promise<OpenedPage>;
+  /** Opens a local file and waits for its load event. */
+  open(file: string, options?: OpenOptions): Promise<OpenedPage>;
   close(): Promise<void>;
 }
 
@@ -104,9 +111,10 @@ export async function launchChromium(): Promise<ReportBrowser> {
     },
   });
   return {
-    async open(file, viewport = { width: 1280, height: 800 }) {
+    async open(file, { viewport = { width: 1280, height: 800 }, javascript = true } = {}) {
       const page = await browser.newPage();
       await page.setViewport(viewport);
+      await page.setJavaScriptEnabled(javascript);
       const own = pathToFileURL(file).href;
       const requests: string[] = [];
       await page.setRequestInterception(true);
