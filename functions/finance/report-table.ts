@@ -105,7 +105,8 @@ function standingHtml(a: ReportAccount, timezone: string): string {
   else if (a.alertLevel !== a.standing) notes.push(`alerted ${a.alertLevel}`);
   let title = '';
   if (a.mute) {
-    notes.push(`muted to ${localDay(a.mute.until, timezone)}`);
+    // Two short lines rather than one that breaks inside the date.
+    notes.push('muted until', localDay(a.mute.until, timezone));
     title = ` title="${escapeHtml(`muted until ${localDateTime(a.mute.until, timezone)}: ${displayName(a.mute.reason, 200)}`)}"`;
   }
   const standing = a.alerted ? a.standing : `(${a.standing})`;

@@ -95,7 +95,7 @@ export function syntheticReport({ accounts: count, seed = 42, names = [] }: Fixt
         firstAt + ((Date.parse(now) - HOUR - firstAt) * k) / Math.max(1, steps - 1),
       );
       const balance =
-        i === 7 ? '987654321098765432109876.54321' : amount(random, random() < 0.2 ? -500 : 0, 2_000);
+        i === 7 ? '-987654321098765432109876.54321' : amount(random, random() < 0.2 ? -500 : 0, 2_000);
       history.push({
         authId,
         name,
