@@ -15,17 +15,16 @@ import type { CurrencySummary, ReportAccount } from './report-model.ts';
 /** Level codes the script filters on; NA: not alerted (postpaid, inactive, disabled). */
 export type LevelCode = 'CRITICAL' | 'LOW' | 'OK' | 'NA';
 
-export const SORT_KEYS = [
-  'name',
-  'currency',
-  'balance',
-  'headroom',
-  'topUps',
-  'spend',
-  'runway',
-  'observed',
-] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
+/** The columns a header click sorts by, besides the table's own order ("rank"). */
+export type SortKey =
+  | 'name'
+  | 'currency'
+  | 'balance'
+  | 'headroom'
+  | 'topUps'
+  | 'spend'
+  | 'runway'
+  | 'observed';
 
 export interface TableData {
   /** Lower-cased "name authId" per account, in table order. */
