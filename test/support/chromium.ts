@@ -71,10 +71,15 @@ async function unpackedBrowser(): Promise<string> {
   if (existsSync(join(home, 'chromium'))) return home;
   const staging = await mkdtemp(join(tmpdir(), 'vobiz-test-chromium-staging-'));
   const saved = { TMPDIR: process.env.TMPDIR, AWS_EXECUTION_ENV: process.env.AWS_EXECUTION_ENV };
+  // The package unpacks into os.tmpdir(), and adds its Amazon Linux libraries only where it
+  // believes it runs on Lambda: point the one at staging and tell it the other.
   process.env.TMPDIR = staging;
   process.env.AWS_EXECUTION_ENV = 'AWS_Lambda_nodejs20.x';
   try {
     await chromium.executablePath();
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
   } finally {
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];
