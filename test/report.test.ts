@@ -1,53 +1,23 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../functions/cli/commands/report.ts';
 import type { Snapshot } from '../functions/core/types.ts';
-import { escapeHtml, jsonForScript, nameHtml } from '../functions/finance/report-html.ts';
+import { escapeHtml, jsonForScript, nameHtml } from '../functions/finance/report-markup.ts';
 import {
   buildChart,
   byLowest,
   type ChartPoint,
+  currencySummaries,
+  MIN_CHART_SPAN_MS,
   type ReportAccount,
   reportAccount,
   thin,
 } from '../functions/finance/report-model.ts';
+import { launchChromium, type ReportBrowser } from './support/chromium.ts';
 import { alertableIds, capture, type HistoryFixture, startHistory } from './support/history.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Renders a page in headless Chromium and returns the DOM after its scripts ran. */
-function renderInChromium(file: string, profile: string): Promise<string> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the report test needs Debian's chromium (apt-get install -y --no-install-recommends chromium; .ci/run does it)`,
-    );
-  }
-  return new Promise((resolve, reject) => {
-    execFile(
-      CHROMIUM,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${profile}`,
-        '--dump-dom',
-        `file://${file}`,
-      ],
-      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`chromium failed: ${error.message} ${stderr}`)) : resolve(stdout),
-    );
-  });
-}
 
 function snap(observedAt: string, balance: string): Snapshot {
   return {
@@ -139,6 +109,44 @@ describe('the report model', () => {
     expect(order).toEqual(['CRIT', 'LOW_FAR', 'LOW_NEAR', 'OK']);
   });
 
+  it('lists accounts that are never alerted on after every alerted one, and counts them apart', () => {
+    // Arrange
+    const accounts = [
+      account({ authId: 'OK', standing: 'OK', headroom: '5.00000' }),
+      account({ authId: 'POSTPAID', standing: 'CRITICAL', headroom: '-593.00000', alerted: false }),
+      account({ authId: 'LOW', standing: 'LOW', headroom: '-50.00000' }),
+    ];
+
+    // Act
+    const order = [...accounts].sort(byLowest).map((a) => a.authId);
+    const [inr] = currencySummaries(accounts);
+
+    // Assert
+    expect(order).toEqual(['LOW', 'OK', 'POSTPAID']);
+    expect(inr).toMatchObject({ accounts: 3, critical: 0, low: 1, notAlerted: 1 });
+  });
+
+  it('starts the time axis at the first observation when the history is shorter than the window', () => {
+    // Arrange
+    const start = Date.parse('2026-11-01T00:00:00.000Z');
+    const end = Date.parse('2026-11-30T00:00:00.000Z');
+    const short = [
+      snap('2026-11-28T06:00:00.000Z', '120.00000'),
+      snap('2026-11-29T06:00:00.000Z', '80.00000'),
+    ];
+    const long = [snap('2026-10-15T00:00:00.000Z', '150.00000'), ...short];
+
+    // Act
+    const shortChart = buildChart(account(), short, start, end);
+    const longChart = buildChart(account(), long, start, end);
+    const atEnd = buildChart(account(), [snap('2026-11-30T00:00:00.000Z', '80.00000')], start, end);
+
+    // Assert
+    expect(shortChart.from).toBe(Date.parse('2026-11-28T06:00:00.000Z'));
+    expect(longChart.from).toBe(start);
+    expect(atEnd.from).toBe(end - MIN_CHART_SPAN_MS);
+  });
+
   it('escapes names for markup and for the embedded JSON', () => {
     // Act
     const html = nameHtml('</script><img src=x onerror=alert(1)>\u202e\u0007');
@@ -154,6 +162,7 @@ describe('the report model', () => {
 
 describe('the HTML report in headless Chromium', () => {
   let h: HistoryFixture;
+  let browser: ReportBrowser;
   let dir: string;
   let mover: string;
   const NOW = '2026-11-27T12:00:00.000Z';
@@ -166,6 +175,7 @@ describe('the HTML report in headless Chromium', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vobiz-report-'));
+    browser = await launchChromium();
     h = await startHistory({ accounts: 70 });
     mover = alertableIds(h.sim)[0] as string;
     for (const name of tricky) h.sim.addAccount({ name, cash_credits: '3.00000', country: 'IN' });
@@ -181,12 +191,22 @@ describe('the HTML report in headless Chromium', () => {
     h.sim.setBalance(mover, '60.00000');
     await h.sweepAt('2026-11-20T06:00:00.000Z');
     await h.sweepAt('2026-11-27T11:00:00.000Z');
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    await h.close();
+    await browser?.close();
+    await h?.close();
     await rm(dir, { recursive: true, force: true });
   });
+
+  /** The page after its script ran, serialized, and every request it made. */
+  async function render(file: string): Promise<{ dom: string; requests: string[] }> {
+    const { page, requests } = await browser.open(file);
+    await page.waitForSelector('body[data-charts-drawn]');
+    const dom = await page.content();
+    await page.close();
+    return { dom, requests };
+  }
 
   it('draws a chart for each of the 50 lowest accounts, with top-ups and crossings marked, and lists every account', async () => {
     // Arrange
@@ -196,28 +216,53 @@ describe('the HTML report in headless Chromium', () => {
     // Act
     const code = await reportCommand(['--out', out, '--days', '30', '--now', NOW, ...h.storeArgs], io);
     const html = await readFile(out, 'utf8');
-    const dom = await renderInChromium(out, join(dir, 'profile-1'));
+    const { dom, requests } = await render(out);
 
     // Assert
     expect(code).toBe(0);
     expect(io.text()).toMatch(/: 74 account\(s\), 50 chart\(s\), 2026-10-28 to 2026-11-27 \(Asia\/Kolkata\)/);
+    expect(requests).toEqual([pathToFileURL(out).href]);
     expect(dom).toMatch(/<body[^>]* data-charts-drawn="50"/);
     expect(dom.match(/<svg [^>]*class="chart-svg"/g)).toHaveLength(50);
     expect(dom).not.toContain('NaN');
-    const figure = /<figure class="chart" data-chart="\d+" data-auth-id="([^"]+)">[\s\S]*?<\/figure>/g;
+    const figure = /<figure class="chart" data-chart="\d+" data-auth-id="([^"]+)"[^>]*>[\s\S]*?<\/figure>/g;
     const charts = new Map([...dom.matchAll(figure)].map((m) => [m[1], m[0]]));
     const moverChart = charts.get(mover) ?? '';
     expect(moverChart).toMatch(/<path d="M[\d.]+ [\d.]+(H[\d.]+V[\d.]+)+H[\d.]+" class="balance">/);
     expect(moverChart.match(/class="topup"/g)).toHaveLength(2);
+    expect(moverChart).toMatch(/<line [^>]*class="zero">/);
+    expect(moverChart).toMatch(/<line [^>]*class="critical">/);
+    expect(moverChart).toMatch(/<line [^>]*class="low">/);
     // The table counts the step into the window too: 50 + 5000 in, 160 + 4980 out.
-    const moverRow =
-      html.match(new RegExp(`<tr class="[A-Z]+">(?:(?!</tr>).)*${mover}(?:(?!</tr>).)*</tr>`))?.[0] ?? '';
-    expect(moverRow).toContain('5,050.00 (2)');
-    expect(moverRow).toContain('5,140.00');
+    const moverRow = html.match(new RegExp(`<tr class="[A-Z]+" data-auth-id="${mover}">.*</tr>`))?.[0] ?? '';
+    expect(moverRow).toContain('>5,050.00000<span class="sub">2 top-ups</span>');
+    expect(moverRow).toContain('>5,140.00000<');
     expect(moverChart.match(/class="crossing crossing-down"/g)).toHaveLength(2);
     expect(moverChart.match(/class="crossing crossing-up"/g)).toHaveLength(1);
-    expect(html.match(/<tr class="(CRITICAL|LOW|OK)">/g)).toHaveLength(74);
+    expect(html.match(/<tr class="(CRITICAL|LOW|OK|NA)" data-auth-id=/g)).toHaveLength(74);
     expect(html).toMatch(/<table id="totals-table">[\s\S]*<td>INR<\/td>/);
+  });
+
+  it('counts postpaid, inactive and disabled accounts as not alerted, apart from the low and critical ones', async () => {
+    // Arrange
+    const out = join(dir, 'not-alerted.html');
+    const notAlerted = h.sim.accountIds().length - alertableIds(h.sim).length;
+
+    // Act
+    await reportCommand(['--out', out, '--now', NOW, ...h.storeArgs], capture());
+    const html = await readFile(out, 'utf8');
+
+    // Assert
+    expect(notAlerted).toBeGreaterThan(0);
+    expect(html.match(/<tr class="NA" data-auth-id=/g)).toHaveLength(notAlerted);
+    const totals = [...html.matchAll(/<tr><td>[A-Z]{3}<\/td>(.*)<\/tr>/g)].map((row) =>
+      [...(row[1] ?? '').matchAll(/<td class="num">([^<]*)<\/td>/g)].map((cell) => cell[1]),
+    );
+    // Accounts, total, critical, low, not alerted, ...: the column of not-alerted accounts adds up.
+    expect(totals.reduce((sum, cells) => sum + Number(cells[4]), 0)).toBe(notAlerted);
+    // Lowest first means alerted accounts first: every not-alerted row comes after the last alerted one.
+    const levels = [...html.matchAll(/<tr class="([A-Z]+)" data-auth-id=/g)].map((m) => m[1]);
+    expect(levels.slice(levels.indexOf('NA')).every((level) => level === 'NA')).toBe(true);
   });
 
   it('escapes every name: nothing injected runs, and control and direction characters show as text', async () => {
@@ -227,9 +272,10 @@ describe('the HTML report in headless Chromium', () => {
     // Act
     await reportCommand(['--out', out, '--now', NOW, ...h.storeArgs], capture());
     const html = await readFile(out, 'utf8');
-    const dom = await renderInChromium(out, join(dir, 'profile-2'));
+    const { dom, requests } = await render(out);
 
     // Assert
+    expect(requests).toEqual([pathToFileURL(out).href]);
     expect(dom).toContain('data-charts-drawn="50"');
     expect(dom).not.toMatch(/<body[^>]*data-pwned/);
     expect(dom).not.toMatch(/<img/i);
@@ -240,6 +286,25 @@ describe('the HTML report in headless Chromium', () => {
     expect(dom).toContain('Bell\\u0007Ringers');
     expect(html).not.toContain('\u0007');
     expect(html).not.toContain('\u202e');
+  });
+
+  it('runs only its own script: the browser enforces the page policy against any other', async () => {
+    // Arrange
+    const out = join(dir, 'policy.html');
+    await reportCommand(['--out', out, '--now', NOW, ...h.storeArgs], capture());
+    const html = await readFile(out, 'utf8');
+    const smuggled = join(dir, 'smuggled.html');
+    await writeFile(
+      smuggled,
+      html.replace('<body>', `<body><script>document.body.setAttribute('data-pwned','3')</script>`),
+    );
+
+    // Act
+    const { dom } = await render(smuggled);
+
+    // Assert
+    expect(dom).toContain('data-charts-drawn="50"');
+    expect(dom).not.toMatch(/<body[^>]*data-pwned/);
   });
 
   it('is self-contained: no URL to fetch, and a policy that forbids fetching', async () => {

@@ -13,6 +13,8 @@ import type { StatementRow } from './statement.ts';
 export const DEFAULT_CHART_LIMIT = 50;
 /** A chart is about 640 px wide: more points than this only add bytes. */
 export const MAX_CHART_POINTS = 600;
+/** A chart's time axis spans at least this much, so a first observation just before now still draws a line. */
+export const MIN_CHART_SPAN_MS = 3_600_000;
 
 export interface ReportAccount {
   authId: string;
@@ -25,8 +27,10 @@ export interface ReportAccount {
   headroom: string;
   /** Where the balance stands against the thresholds now. */
   standing: 'CRITICAL' | 'LOW' | 'OK';
-  /** The level the sweep last announced (UNKNOWN: not alerted, e.g. postpaid). */
+  /** The level the sweep last announced (UNKNOWN: never alerted yet). */
   alertLevel: Level;
+  /** False for postpaid, inactive or disabled accounts: their balance is kept, never alerted on. */
+  alerted: boolean;
   /** An active mute. */
   mute: Mute | null;
   topUps: string;
@@ -40,8 +44,11 @@ export interface CurrencySummary {
   currency: string;
   accounts: number;
   total: string;
+  /** Alerted accounts standing LOW (not critical), and CRITICAL. */
   low: number;
   critical: number;
+  /** Postpaid, inactive or disabled accounts, in no count of standing. */
+  notAlerted: number;
   topUps: string;
   spend: string;
 }
@@ -63,6 +70,8 @@ export interface Chart {
   /** Epoch ms of the window's ends. */
   start: number;
   end: number;
+  /** Where the time axis starts: the window's start, or the first observation when history is shorter. */
+  from: number;
   points: ChartPoint[];
   topUps: number;
   crossings: number;
@@ -71,6 +80,8 @@ export interface Chart {
 }
 
 const STANDING_RANK = { CRITICAL: 0, LOW: 1, OK: 2 } as const;
+/** Accounts that are never alerted on come after every alerted one, whatever their balance. */
+const NOT_ALERTED_RANK = 3;
 
 export function reportAccount(
   latest: Snapshot,
@@ -92,6 +103,7 @@ export function reportAccount(
     headroom: subtractAmounts(balance, thresholds.low),
     standing: classify(balance, thresholds),
     alertLevel: state?.level ?? latest.level,
+    alerted: state ? state.alertable : latest.level !== 'UNKNOWN',
     mute,
     topUps: movement?.topUps ?? '0.00000',
     topUpCount: movement?.topUpCount ?? 0,
@@ -101,15 +113,20 @@ export function reportAccount(
 }
 
 /**
- * Lowest first: by where the balance stands (CRITICAL, LOW, OK), then by headroom below or
- * above the low threshold (in the account's own currency), then by auth id.
+ * Lowest first: by where the balance stands (CRITICAL, LOW, OK, then accounts not alerted on),
+ * then by headroom below or above the low threshold (in the account's own currency), then by
+ * auth id.
  */
 export function byLowest(a: ReportAccount, b: ReportAccount): number {
   return (
-    STANDING_RANK[a.standing] - STANDING_RANK[b.standing] ||
+    rank(a) - rank(b) ||
     compareAmounts(a.headroom, b.headroom) ||
     (a.authId < b.authId ? -1 : a.authId > b.authId ? 1 : 0)
   );
+}
+
+function rank(a: ReportAccount): number {
+  return a.alerted ? STANDING_RANK[a.standing] : NOT_ALERTED_RANK;
 }
 
 export function currencySummaries(accounts: readonly ReportAccount[]): CurrencySummary[] {
@@ -121,13 +138,15 @@ export function currencySummaries(accounts: readonly ReportAccount[]): CurrencyS
       total: '0',
       low: 0,
       critical: 0,
+      notAlerted: 0,
       topUps: '0',
       spend: '0',
     };
     s.accounts += 1;
     s.total = addAmounts(s.total, a.balance);
-    if (a.standing === 'LOW') s.low += 1;
-    if (a.standing === 'CRITICAL') s.critical += 1;
+    if (!a.alerted) s.notAlerted += 1;
+    else if (a.standing === 'LOW') s.low += 1;
+    else if (a.standing === 'CRITICAL') s.critical += 1;
     s.topUps = addAmounts(s.topUps, a.topUps);
     s.spend = addAmounts(s.spend, a.spend);
     byCurrency.set(a.currency, s);
@@ -177,6 +196,7 @@ export function buildChart(
     critical: account.thresholds.critical,
     start,
     end,
+    from: Math.max(start, Math.min(points[0]?.t ?? start, end - MIN_CHART_SPAN_MS)),
     points: kept,
     topUps: points.filter((p) => p.topUp).length,
     crossings: points.filter((p) => p.crossing !== null).length,
