@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Base64 } from '../functions/adapters/local/sha256.ts';
 import { displayName } from '../functions/core/display.ts';
 import { compareAmounts } from '../functions/core/money.ts';
 import { type ReportModel, renderReport } from '../functions/finance/report-html.ts';
@@ -39,7 +40,7 @@ describe('the HTML report at 1280 px with 3,000 accounts', () => {
       accounts: ACCOUNTS,
       names: ['W'.repeat(120), 'Zeta Voice Solutions International Private Limited, Bengaluru North'],
     });
-    html = renderReport(model);
+    html = renderReport(model, sha256Base64);
     file = join(dir, 'report.html');
     await writeFile(file, html);
     browser = await launchChromium();

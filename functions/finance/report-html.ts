@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { localDateTime, localDay } from './calendar.ts';
 import { chartData, chartFigures } from './report-charts.ts';
 import { escapeHtml, jsonForScript } from './report-markup.ts';
@@ -28,9 +27,8 @@ export interface ReportModel {
   thresholdNote: string;
 }
 
-function sha256(text: string): string {
-  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-}
+/** SHA-256 of a UTF-8 text, base64: given by the caller, so this pure module needs no node:crypto. */
+export type Sha256Base64 = (text: string) => string;
 
 /** The chart legend draws the same marks the charts do (a font may lack ▲ and ●). */
 const LEGEND = `<p class="legend">
@@ -69,9 +67,9 @@ function tableControls(totals: readonly CurrencySummary[]): string {
 </div>`;
 }
 
-export function renderReport(model: ReportModel): string {
+export function renderReport(model: ReportModel, sha256: Sha256Base64): string {
   const script = REPORT_SCRIPT;
-  const csp = `default-src 'none'; style-src ${sha256(REPORT_STYLE)}; script-src ${sha256(script)}; img-src data:; base-uri 'none'; form-action 'none'`;
+  const csp = `default-src 'none'; style-src 'sha256-${sha256(REPORT_STYLE)}'; script-src 'sha256-${sha256(script)}'; img-src data:; base-uri 'none'; form-action 'none'`;
   const from = localDay(model.windowStart, model.timezone);
   const to = localDay(model.windowEnd, model.timezone);
   const title = `Vobiz wallet balances, ${from} to ${to}`;

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { sha256Base64 } from '../../adapters/local/sha256.ts';
 import { forEachLimited } from '../../core/concurrency.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { parseAmount } from '../../core/money.ts';
@@ -150,22 +151,25 @@ export async function reportCommand(argv: string[], io: FinanceIO): Promise<numb
         },
       );
       // 4. The page.
-      const html = renderReport({
-        generatedAt: now,
-        timezone,
-        days,
-        windowStart,
-        windowEnd: now,
-        accounts,
-        charts,
-        totals: currencySummaries(accounts),
-        thresholdNote:
-          `Thresholds: the account's own, else the table's default for its currency, else ` +
-          (storedGlobal
-            ? `the table's global default`
-            : `--threshold ${flagLow} / --critical ${flagCritical}`) +
-          `. Crossings are marked against the low threshold that applies now.`,
-      });
+      const html = renderReport(
+        {
+          generatedAt: now,
+          timezone,
+          days,
+          windowStart,
+          windowEnd: now,
+          accounts,
+          charts,
+          totals: currencySummaries(accounts),
+          thresholdNote:
+            `Thresholds: the account's own, else the table's default for its currency, else ` +
+            (storedGlobal
+              ? `the table's global default`
+              : `--threshold ${flagLow} / --critical ${flagCritical}`) +
+            `. Crossings are marked against the low threshold that applies now.`,
+        },
+        sha256Base64,
+      );
       const path = resolve(out);
       await writeFile(path, html, 'utf8');
       if (accounts.length === 0) {
