@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { describeIssue, type SweepConfig, sweepConfigSchema } from '../functions/core/config.ts';
+import {
+  type DescribeIssue,
+  describeIssue,
+  type SweepConfig,
+  sweepConfigSchema,
+} from '../functions/core/config.ts';
 import { ConfigError } from '../functions/core/errors.ts';
-import { isAmount, parseAmount } from '../functions/core/money.ts';
+import { isAmount, lessThan, parseAmount } from '../functions/core/money.ts';
 import { isTimeZone } from '../functions/core/time.ts';
 
 /**
@@ -90,7 +95,9 @@ const stackSettingsSchema = z
     )
       .nullable()
       .default(null),
-    partnerThreshold: amount.prefault('1000'),
+    partnerThreshold: amount
+      .refine((v) => !lessThan(v, '0'), { message: 'must not be negative' })
+      .prefault('1000'),
     digestSize: intIn(1, 1000, 'a whole number from 1 to 1000').default(10),
     alertEmails: emails,
     opsEmails: emails,
@@ -200,22 +207,39 @@ export function readStackConfig(context: ContextSource): StackConfig {
   }
   for (const key of Object.keys(context.getAllContext?.() ?? {})) {
     if (SETTING_LIKE.test(key) && key !== CONTEXT_KEY && !CONFIG_KEYS.includes(key)) {
-      throw new ConfigError(`${CONTEXT_KEY}: unknown setting ${key} (given with -c ${key}=...)`);
+      throw new ConfigError(`-c ${key}: unknown setting (the settings are listed in docs/DEPLOY.md)`);
     }
   }
   const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  const overridden = new Set<string>();
   for (const key of CONFIG_KEYS) {
     const override = context.tryGetContext(key);
-    if (override !== undefined) merged[key] = coerceOverride(key, override);
+    if (override === undefined) continue;
+    merged[key] = coerceOverride(key, override);
+    overridden.add(key);
   }
-  return parseStackConfig(merged);
+  return parseStackConfig(merged, CONTEXT_KEY, overridden);
 }
 
-/** Validates the merged settings; throws ConfigError with one line naming the first bad key. */
-export function parseStackConfig(input: unknown, source = CONTEXT_KEY): StackConfig {
+/**
+ * Validates the merged settings; throws ConfigError with one line naming the first bad key
+ * as the user wrote it: `-c key` for one given on the command line, else `<source>: key`.
+ */
+export function parseStackConfig(
+  input: unknown,
+  source = CONTEXT_KEY,
+  givenWithC: ReadonlySet<string> = new Set(),
+): StackConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ConfigError(`${source}: must be a JSON object of settings`);
   }
+  const name = (path: readonly string[]): string => {
+    const [key = '', ...rest] = path;
+    if (givenWithC.has(key)) return `-c ${key}${rest.length > 0 ? ` (${rest.join('.')})` : ''}`;
+    return `${source}: ${path.join('.')}`;
+  };
+  const describeKey: DescribeIssue = (path, message) =>
+    path.length === 0 ? `${source}: ${message}` : `${name(path)} ${message}`;
   const sweepPart: Record<string, unknown> = {};
   const stackPart: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
@@ -225,9 +249,9 @@ export function parseStackConfig(input: unknown, source = CONTEXT_KEY): StackCon
   }
 
   const settings = stackSettingsSchema.safeParse(stackPart, { reportInput: true });
-  if (!settings.success) throw new ConfigError(describe(settings.error, source));
+  if (!settings.success) throw new ConfigError(describe(settings.error, describeKey));
   const sweep = sweepConfigSchema.safeParse(sweepPart, { reportInput: true });
-  if (!sweep.success) throw new ConfigError(describe(sweep.error, source));
+  if (!sweep.success) throw new ConfigError(describe(sweep.error, describeKey));
 
   const { schedule: expression, schedulePeriodMinutes, ...rest } = settings.data;
   const computed = ratePeriodMinutes(expression);
@@ -235,26 +259,26 @@ export function parseStackConfig(input: unknown, source = CONTEXT_KEY): StackCon
   if (computed === null) {
     if (schedulePeriodMinutes === null) {
       throw new ConfigError(
-        `${source}: schedulePeriodMinutes is required with a cron schedule (the longest gap between runs, in minutes)`,
+        `${name(['schedulePeriodMinutes'])} is required with a cron schedule (the longest gap between runs, in minutes)`,
       );
     }
     periodMinutes = schedulePeriodMinutes;
   } else {
     if (schedulePeriodMinutes !== null && schedulePeriodMinutes !== computed) {
       throw new ConfigError(
-        `${source}: schedulePeriodMinutes must be ${computed} for ${expression}, or null (it is computed from the rate)`,
+        `${name(['schedulePeriodMinutes'])} must be ${computed} for ${expression}, or null (it is computed from the rate)`,
       );
     }
     if (computed > MAX_PERIOD_MINUTES) {
       throw new ConfigError(
-        `${source}: schedule must run at least once a day (got ${JSON.stringify(expression)})`,
+        `${name(['schedule'])} must run at least once a day (got ${JSON.stringify(expression)})`,
       );
     }
     periodMinutes = computed;
   }
   if (rest.timeoutSeconds >= periodMinutes * 60) {
     throw new ConfigError(
-      `${source}: timeoutSeconds must be below the schedule period of ${periodMinutes * 60} s, so runs do not overlap (got ${rest.timeoutSeconds})`,
+      `${name(['timeoutSeconds'])} must be below the schedule period of ${periodMinutes * 60} s, so runs do not overlap (got ${rest.timeoutSeconds})`,
     );
   }
   return { ...rest, schedule: { expression, periodMinutes }, sweep: sweep.data };
@@ -284,8 +308,8 @@ function isHttpsOrigin(value: string): boolean {
   }
 }
 
-function describe(error: z.ZodError, source: string): string {
-  const line = describeIssue(error, source);
+function describe(error: z.ZodError, describeKey: DescribeIssue): string {
+  const line = describeIssue(error, describeKey);
   const issue = error.issues[0];
   if (!issue || !('input' in issue) || issue.input === undefined || typeof issue.input === 'object')
     return line;
