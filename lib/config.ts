@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  type DescribeIssue,
-  describeIssue,
-  type SweepConfig,
-  sweepConfigSchema,
-} from '../functions/core/config.ts';
+import { describeIssue, type SweepConfig, sweepConfigSchema } from '../functions/core/config.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 import { isAmount, lessThan, parseAmount } from '../functions/core/money.ts';
 import { isTimeZone } from '../functions/core/time.ts';
@@ -211,35 +206,44 @@ export function readStackConfig(context: ContextSource): StackConfig {
     }
   }
   const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  const overridden = new Set<string>();
+  const givenWithC = new Map<string, unknown>();
   for (const key of CONFIG_KEYS) {
     const override = context.tryGetContext(key);
     if (override === undefined) continue;
     merged[key] = coerceOverride(key, override);
-    overridden.add(key);
+    givenWithC.set(key, override);
   }
-  return parseStackConfig(merged, CONTEXT_KEY, overridden);
+  return parseStackConfig(merged, CONTEXT_KEY, givenWithC);
 }
 
 /**
  * Validates the merged settings; throws ConfigError with one line naming the first bad key
- * as the user wrote it: `-c key` for one given on the command line, else `<source>: key`.
+ * as the user wrote it: `-c key=value:` for one given on the command line (`givenWithC`, the
+ * values as typed), else `<source>: key` and the value found.
  */
 export function parseStackConfig(
   input: unknown,
   source = CONTEXT_KEY,
-  givenWithC: ReadonlySet<string> = new Set(),
+  givenWithC: ReadonlyMap<string, unknown> = new Map(),
 ): StackConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ConfigError(`${source}: must be a JSON object of settings`);
   }
   const name = (path: readonly string[]): string => {
     const [key = '', ...rest] = path;
-    if (givenWithC.has(key)) return `-c ${key}${rest.length > 0 ? ` (${rest.join('.')})` : ''}`;
-    return `${source}: ${path.join('.')}`;
+    if (!givenWithC.has(key)) return `${source}: ${path.join('.')}`;
+    return `-c ${key}=${String(givenWithC.get(key))}:${rest.length > 0 ? ` ${rest.join('.')}` : ''}`;
   };
-  const describeKey: DescribeIssue = (path, message) =>
-    path.length === 0 ? `${source}: ${message}` : `${name(path)} ${message}`;
+  const describe = (error: z.ZodError): string => {
+    const line = describeIssue(error, (path, message) =>
+      path.length === 0 ? `${source}: ${message}` : `${name(path)} ${message}`,
+    );
+    const issue = error.issues[0];
+    // A -c value is quoted as typed in the line already; a cdk.json one is shown as found.
+    if (!issue || givenWithC.has(String(issue.path[0])) || !('input' in issue)) return line;
+    if (issue.input === undefined || typeof issue.input === 'object') return line;
+    return `${line} (got ${JSON.stringify(issue.input)})`;
+  };
   const sweepPart: Record<string, unknown> = {};
   const stackPart: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
@@ -249,9 +253,9 @@ export function parseStackConfig(
   }
 
   const settings = stackSettingsSchema.safeParse(stackPart, { reportInput: true });
-  if (!settings.success) throw new ConfigError(describe(settings.error, describeKey));
+  if (!settings.success) throw new ConfigError(describe(settings.error));
   const sweep = sweepConfigSchema.safeParse(sweepPart, { reportInput: true });
-  if (!sweep.success) throw new ConfigError(describe(sweep.error, describeKey));
+  if (!sweep.success) throw new ConfigError(describe(sweep.error));
 
   const { schedule: expression, schedulePeriodMinutes, ...rest } = settings.data;
   const computed = ratePeriodMinutes(expression);
@@ -306,12 +310,4 @@ function isHttpsOrigin(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function describe(error: z.ZodError, describeKey: DescribeIssue): string {
-  const line = describeIssue(error, describeKey);
-  const issue = error.issues[0];
-  if (!issue || !('input' in issue) || issue.input === undefined || typeof issue.input === 'object')
-    return line;
-  return `${line} (got ${JSON.stringify(issue.input)})`;
 }

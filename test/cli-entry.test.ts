@@ -59,10 +59,18 @@ describe('the installed vobiz-balance entry', () => {
 
     // Assert
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ accountsListed: 30, balancesFetched: 30, complete: true });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      accountsListed: 30,
+      balancesFetched: 30,
+      complete: true,
+    });
     expect(first.stderr).toMatch(/^sweep complete in /m);
     expect(first.stderr).not.toMatch(/NodeVersionSupportWarning|node >=22/);
-    expect(JSON.parse(second.stdout)).toMatchObject({ notifications: [], snapshotsWritten: 0, complete: true });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      notifications: [],
+      snapshotsWritten: 0,
+      complete: true,
+    });
   });
 
   it('refuses a bad option in exactly one stderr line, with exit status 2', async () => {

@@ -177,13 +177,26 @@ describe('vobiz-balance sweep', () => {
 
     // Act
     const run = await runCli(
-      ['sweep', '--base-url', sim.url, '--data-dir', join(dir, 'deadline'), '--json', '--deadline-seconds', '20'],
+      [
+        'sweep',
+        '--base-url',
+        sim.url,
+        '--data-dir',
+        join(dir, 'deadline'),
+        '--json',
+        '--deadline-seconds',
+        '20',
+      ],
       { env, clock },
     );
 
     // Assert
     expect(run.code).toBe(1);
-    const summary = JSON.parse(run.stdout) as { balancesFetched: number; unreached: number; stoppedReason: string };
+    const summary = JSON.parse(run.stdout) as {
+      balancesFetched: number;
+      unreached: number;
+      stoppedReason: string;
+    };
     expect(summary.stoppedReason).toMatch(/deadline/);
     expect(summary.balancesFetched).toBeGreaterThan(0);
     expect(summary.balancesFetched).toBeLessThan(80);
@@ -210,9 +223,11 @@ describe('vobiz-balance sweep', () => {
       const now = `2026-11-20T${String(hour).padStart(2, '0')}:00:00Z`;
       const run = await sweep(dataDir, '--json', '--now', now, '--spike-min-amount', '500');
       expect(run.code).toBe(0);
-      const notifications = (JSON.parse(run.stdout) as { notifications: Array<{ type: string; authId: string }> })
-        .notifications;
-      for (const n of notifications) if (n.authId === burner || n.authId === fraud) seen.push([n.type, n.authId, now]);
+      const notifications = (
+        JSON.parse(run.stdout) as { notifications: Array<{ type: string; authId: string }> }
+      ).notifications;
+      for (const n of notifications)
+        if (n.authId === burner || n.authId === fraud) seen.push([n.type, n.authId, now]);
     }
 
     // Assert: at 06:00 the burner has six hours of history: 2640 left at 60 an hour is 44 h, under 48.
@@ -290,7 +305,16 @@ describe('the command frame', () => {
     expect(audit.stdout).toMatch(/^ {2}--out <file> +write to this file/m);
     expect(report.stdout).toMatch(/^ {2}--threshold <amount> +low threshold/m);
     expect(report.stdout).toMatch(/^ {2}--critical <amount> +critical level/m);
-    for (const flag of ['accounts', 'port', 'latency-ms', 'seed', 'faults', 'partner-id', 'partner-token', 'per-page-limit']) {
+    for (const flag of [
+      'accounts',
+      'port',
+      'latency-ms',
+      'seed',
+      'faults',
+      'partner-id',
+      'partner-token',
+      'per-page-limit',
+    ]) {
       expect(simHelp.stdout).toMatch(new RegExp(`^  --${flag} \\S+ +\\w`, 'm'));
     }
   });
@@ -301,7 +325,9 @@ describe('the command frame', () => {
 
     // Assert
     expect(command).toMatchObject({ code: 2, stdout: '' });
-    expect(command.stderr).toMatch(/^vobiz-balance: unknown command "frobnicate" \(commands: sweep, history, .*\)\n$/);
+    expect(command.stderr).toMatch(
+      /^vobiz-balance: unknown command "frobnicate" \(commands: sweep, history, .*\)\n$/,
+    );
     expect(option.stderr).toMatch(/^vobiz-balance: unknown option "--frobnicate"/);
   });
 });

@@ -261,8 +261,14 @@ describe.concurrent('every refusal is one line naming the culprit, with exit sta
       /^vobiz-balance statement: unknown option --frobnicate \(see --help\)$/,
     ],
     [['frobnicate'], /^vobiz-balance: unknown command "frobnicate"/],
-    [['history', '#', '--json', '--format', 'csv', '@'], /^vobiz-balance history: --json is --format json: give one of/],
-    [['thresholds', 'list', '--format', 'csv', '@'], /^vobiz-balance thresholds: --format must be one of table, json/],
+    [
+      ['history', '#', '--json', '--format', 'csv', '@'],
+      /^vobiz-balance history: --json is --format json: give one of/,
+    ],
+    [
+      ['thresholds', 'list', '--format', 'csv', '@'],
+      /^vobiz-balance thresholds: --format must be one of table, json/,
+    ],
   ])('%j', async (args, message) => {
     // Act
     const run = await cli(args.flatMap((a) => (a === '@' ? store() : a === '#' ? [id] : [a])));

@@ -150,10 +150,7 @@ export function incompleteReason(summary: SweepSummary): string {
 }
 
 /** Builds the adapters from the parsed flags and runs one sweep; shared by the CLI and the demo. */
-export async function runSweepWith(
-  values: SweepValues,
-  io: SweepIO,
-): Promise<SweepRun> {
+export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<SweepRun> {
   // With JSON on stdout, the alerts printed as they go out are for a person: stderr.
   const print = resolveFormat(values, ['table', 'json']) === 'json' ? io.stderr : io.stdout;
   const config = sweepConfig(values);
