@@ -138,7 +138,7 @@ export const TIMEZONE_OPTION = {
   timezone: {
     type: 'string',
     value: '<IANA zone>',
-    help: `the partner's time zone, which decides its days (default ${DEFAULT_TIMEZONE}); the sweep's`,
+    help: `the partner's time zone, which decides its days (default ${DEFAULT_TIMEZONE})`,
   },
 } as const satisfies OptionSpecs;
 

@@ -94,7 +94,7 @@ export function optionLine(name: string, spec: OptionSpec): string {
   const [first = '', ...more] = spec.help.split('\n');
   const indent = ' '.repeat(FLAG_COLUMN + 2);
   const head =
-    flag.length < FLAG_COLUMN ? `  ${flag.padEnd(FLAG_COLUMN)}${first}` : `  ${flag}\n${indent}${first}`;
+    flag.length <= FLAG_COLUMN - 2 ? `  ${flag.padEnd(FLAG_COLUMN)}${first}` : `  ${flag}\n${indent}${first}`;
   return [head, ...more.map((line) => `${indent}${line}`)].join('\n');
 }
 
