@@ -240,6 +240,48 @@ describe('vobiz-balance sweep', () => {
   });
 });
 
+describe('vobiz-balance sweep refuses to start', () => {
+  it.each<[string, string[], Record<string, string>, RegExp]>([
+    ['without VOBIZ_AUTH_ID', [], { VOBIZ_AUTH_ID: '' }, /^vobiz-balance sweep: VOBIZ_AUTH_ID is not set/],
+    [
+      'without VOBIZ_AUTH_TOKEN',
+      [],
+      { VOBIZ_AUTH_TOKEN: ' ' },
+      /^vobiz-balance sweep: VOBIZ_AUTH_TOKEN is not set/,
+    ],
+    [
+      'with a rejected token',
+      [],
+      { VOBIZ_AUTH_TOKEN: 'wrong' },
+      /^vobiz-balance sweep: .*partner credentials were rejected/,
+    ],
+    [
+      'with a --base-url that is not http(s)',
+      ['--base-url', 'ftp://example'],
+      {},
+      /^vobiz-balance sweep: .*--base-url/,
+    ],
+  ])(
+    '%s, in one line that names the culprit and never the token, with exit 2',
+    async (_, args, vars, message) => {
+      // Act
+      const run = await runCli(
+        ['sweep', '--base-url', sim.url, '--data-dir', join(dir, 'refused'), ...args],
+        {
+          env: { ...env, ...vars },
+        },
+      );
+
+      // Assert
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toContain(sim.partner.authToken);
+    },
+  );
+});
+
 describe('the command frame', () => {
   it('shows the usage on stderr and exits 2 when no command is given', async () => {
     // Act
