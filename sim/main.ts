@@ -12,7 +12,7 @@ import { type SimOptions, startSimulator } from './server.ts';
 
 const USAGE = [
   'usage: vobiz-balance sim [options]',
-  ...Object.entries(SIM_OPTIONS).map(([name, o]) => `  ${`--${name} ${o.value}`.padEnd(30)}${o.help}`),
+  ...Object.entries(SIM_OPTIONS).map(([name, o]) => `  ${`--${name} ${o.value}`.padEnd(30)}  ${o.help}`),
 ].join('\n');
 
 export interface SimCommandIO {
