@@ -228,20 +228,6 @@ function sweepConfig(values: SweepValues): SweepConfig {
     /^([^:]+)(?::(.+))?$/,
   );
   const spikeMins = currencyEntries('--spike-min', values['spike-min'], /^(.+)$/);
-  const given: Record<string, string | undefined> = {
-    threshold: values.threshold,
-    critical: values.critical,
-    hysteresisPercent: values['hysteresis-percent'],
-    reminderHours: values['reminder-hours'],
-    timezone: values.timezone,
-    concurrency: values.concurrency,
-    requestsPerSecond: values.rps,
-    retentionDays: values['retention-days'],
-    forecastHorizonHours: values['forecast-horizon-hours'],
-    minHistoryHours: values['min-history-hours'],
-    spikeFactor: values['spike-factor'],
-    spikeMinAmount: values['spike-min-amount'],
-  };
   return parseSweepConfig(
     {
       threshold: values.threshold,
@@ -275,27 +261,27 @@ function sweepConfig(values: SweepValues): SweepConfig {
         const entry = (key === 'currencyThresholds' ? currencyThresholds : spikeMins).get(currency ?? '');
         return `${flag} ${[part, message].filter(Boolean).join(' ')}, got ${JSON.stringify(entry?.text)}`;
       }
-      const flag = SETTING_FLAGS[key] ?? key;
-      return key in given ? `${flag} ${message}, got ${JSON.stringify(given[key])}` : `${flag} ${message}`;
+      const option = SETTING_OPTIONS[key as keyof typeof SETTING_OPTIONS];
+      return `--${option} ${message}, got ${JSON.stringify(values[option])}`;
     },
   );
 }
 
-/** The flag that sets each sweep setting, to name it in an error. */
-const SETTING_FLAGS: Record<string, string> = {
-  threshold: '--threshold',
-  critical: '--critical',
-  hysteresisPercent: '--hysteresis-percent',
-  reminderHours: '--reminder-hours',
-  timezone: '--timezone',
-  concurrency: '--concurrency',
-  requestsPerSecond: '--rps',
-  retentionDays: '--retention-days',
-  forecastHorizonHours: '--forecast-horizon-hours',
-  minHistoryHours: '--min-history-hours',
-  spikeFactor: '--spike-factor',
-  spikeMinAmount: '--spike-min-amount',
-};
+/** The option that sets each sweep setting, to name it, with what was typed, in an error. */
+const SETTING_OPTIONS = {
+  threshold: 'threshold',
+  critical: 'critical',
+  hysteresisPercent: 'hysteresis-percent',
+  reminderHours: 'reminder-hours',
+  timezone: 'timezone',
+  concurrency: 'concurrency',
+  requestsPerSecond: 'rps',
+  retentionDays: 'retention-days',
+  forecastHorizonHours: 'forecast-horizon-hours',
+  minHistoryHours: 'min-history-hours',
+  spikeFactor: 'spike-factor',
+  spikeMinAmount: 'spike-min-amount',
+} as const satisfies Partial<Record<keyof SweepConfig, keyof typeof OPTIONS>>;
 
 /** `C=...` entries of a repeatable flag, by upper-cased currency, each with what was typed. */
 function currencyEntries(
