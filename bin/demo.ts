@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type CommandIO, parseSweepArgs, runSweepWith } from '../functions/cli/commands/sweep.ts';
+import { parseSweepArgs, runSweepWith, type SweepIO } from '../functions/cli/commands/sweep.ts';
 import { displayName } from '../functions/core/display.ts';
 import type { SweepSummary } from '../functions/core/types.ts';
 import { startSimulator } from '../sim/server.ts';
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   await rm(DATA_DIR, { recursive: true, force: true });
   const sim = await startSimulator({ accounts: ACCOUNTS, seed: 2026, latencyMs: 5 });
   const lines: string[] = [];
-  const io: CommandIO = {
+  const io: SweepIO = {
     stdout: (line) => lines.push(line),
     stderr: (line) => process.stderr.write(`${line}\n`),
     env: { VOBIZ_AUTH_ID: sim.partner.authId, VOBIZ_AUTH_TOKEN: sim.partner.authToken },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeIssue, type SweepConfig, sweepConfigSchema } from '../functions/core/config.ts';
 import { ConfigError } from '../functions/core/errors.ts';
-import { isAmount, parseAmount } from '../functions/core/money.ts';
+import { isAmount, lessThan, parseAmount } from '../functions/core/money.ts';
 import { isTimeZone } from '../functions/core/time.ts';
 
 /**
@@ -90,7 +90,9 @@ const stackSettingsSchema = z
     )
       .nullable()
       .default(null),
-    partnerThreshold: amount.prefault('1000'),
+    partnerThreshold: amount
+      .refine((v) => !lessThan(v, '0'), { message: 'must not be negative' })
+      .prefault('1000'),
     digestSize: intIn(1, 1000, 'a whole number from 1 to 1000').default(10),
     alertEmails: emails,
     opsEmails: emails,
@@ -200,22 +202,48 @@ export function readStackConfig(context: ContextSource): StackConfig {
   }
   for (const key of Object.keys(context.getAllContext?.() ?? {})) {
     if (SETTING_LIKE.test(key) && key !== CONTEXT_KEY && !CONFIG_KEYS.includes(key)) {
-      throw new ConfigError(`${CONTEXT_KEY}: unknown setting ${key} (given with -c ${key}=...)`);
+      throw new ConfigError(`-c ${key}: unknown setting (the settings are listed in docs/DEPLOY.md)`);
     }
   }
   const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  const givenWithC = new Map<string, unknown>();
   for (const key of CONFIG_KEYS) {
     const override = context.tryGetContext(key);
-    if (override !== undefined) merged[key] = coerceOverride(key, override);
+    if (override === undefined) continue;
+    merged[key] = coerceOverride(key, override);
+    givenWithC.set(key, override);
   }
-  return parseStackConfig(merged);
+  return parseStackConfig(merged, CONTEXT_KEY, givenWithC);
 }
 
-/** Validates the merged settings; throws ConfigError with one line naming the first bad key. */
-export function parseStackConfig(input: unknown, source = CONTEXT_KEY): StackConfig {
+/**
+ * Validates the merged settings; throws ConfigError with one line naming the first bad key
+ * as the user wrote it: `-c key=value:` for one given on the command line (`givenWithC`, the
+ * values as typed), else `<source>: key` and the value found.
+ */
+export function parseStackConfig(
+  input: unknown,
+  source = CONTEXT_KEY,
+  givenWithC: ReadonlyMap<string, unknown> = new Map(),
+): StackConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ConfigError(`${source}: must be a JSON object of settings`);
   }
+  const name = (path: readonly string[]): string => {
+    const [key = '', ...rest] = path;
+    if (!givenWithC.has(key)) return `${source}: ${path.join('.')}`;
+    return `-c ${key}=${String(givenWithC.get(key))}:${rest.length > 0 ? ` ${rest.join('.')}` : ''}`;
+  };
+  const describe = (error: z.ZodError): string => {
+    const line = describeIssue(error, (path, message) =>
+      path.length === 0 ? `${source}: ${message}` : `${name(path)} ${message}`,
+    );
+    const issue = error.issues[0];
+    // A -c value is quoted as typed in the line already; a cdk.json one is shown as found.
+    if (!issue || givenWithC.has(String(issue.path[0])) || !('input' in issue)) return line;
+    if (issue.input === undefined || typeof issue.input === 'object') return line;
+    return `${line} (got ${JSON.stringify(issue.input)})`;
+  };
   const sweepPart: Record<string, unknown> = {};
   const stackPart: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
@@ -225,9 +253,9 @@ export function parseStackConfig(input: unknown, source = CONTEXT_KEY): StackCon
   }
 
   const settings = stackSettingsSchema.safeParse(stackPart, { reportInput: true });
-  if (!settings.success) throw new ConfigError(describe(settings.error, source));
+  if (!settings.success) throw new ConfigError(describe(settings.error));
   const sweep = sweepConfigSchema.safeParse(sweepPart, { reportInput: true });
-  if (!sweep.success) throw new ConfigError(describe(sweep.error, source));
+  if (!sweep.success) throw new ConfigError(describe(sweep.error));
 
   const { schedule: expression, schedulePeriodMinutes, ...rest } = settings.data;
   const computed = ratePeriodMinutes(expression);
@@ -235,26 +263,26 @@ export function parseStackConfig(input: unknown, source = CONTEXT_KEY): StackCon
   if (computed === null) {
     if (schedulePeriodMinutes === null) {
       throw new ConfigError(
-        `${source}: schedulePeriodMinutes is required with a cron schedule (the longest gap between runs, in minutes)`,
+        `${name(['schedulePeriodMinutes'])} is required with a cron schedule (the longest gap between runs, in minutes)`,
       );
     }
     periodMinutes = schedulePeriodMinutes;
   } else {
     if (schedulePeriodMinutes !== null && schedulePeriodMinutes !== computed) {
       throw new ConfigError(
-        `${source}: schedulePeriodMinutes must be ${computed} for ${expression}, or null (it is computed from the rate)`,
+        `${name(['schedulePeriodMinutes'])} must be ${computed} for ${expression}, or null (it is computed from the rate)`,
       );
     }
     if (computed > MAX_PERIOD_MINUTES) {
       throw new ConfigError(
-        `${source}: schedule must run at least once a day (got ${JSON.stringify(expression)})`,
+        `${name(['schedule'])} must run at least once a day (got ${JSON.stringify(expression)})`,
       );
     }
     periodMinutes = computed;
   }
   if (rest.timeoutSeconds >= periodMinutes * 60) {
     throw new ConfigError(
-      `${source}: timeoutSeconds must be below the schedule period of ${periodMinutes * 60} s, so runs do not overlap (got ${rest.timeoutSeconds})`,
+      `${name(['timeoutSeconds'])} must be below the schedule period of ${periodMinutes * 60} s, so runs do not overlap (got ${rest.timeoutSeconds})`,
     );
   }
   return { ...rest, schedule: { expression, periodMinutes }, sweep: sweep.data };
@@ -282,12 +310,4 @@ function isHttpsOrigin(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function describe(error: z.ZodError, source: string): string {
-  const line = describeIssue(error, source);
-  const issue = error.issues[0];
-  if (!issue || !('input' in issue) || issue.input === undefined || typeof issue.input === 'object')
-    return line;
-  return `${line} (got ${JSON.stringify(issue.input)})`;
 }

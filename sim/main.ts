@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FaultSpecError, parseFaultList } from './faults.ts';
+import { SIM_OPTIONS } from './options.ts';
 import { type SimOptions, startSimulator } from './server.ts';
 
 /**
@@ -9,9 +10,10 @@ import { type SimOptions, startSimulator } from './server.ts';
  * Also runnable on its own: `npx tsx sim/main.ts --accounts 100`.
  */
 
-const USAGE =
-  'usage: vobiz-balance sim [--accounts N] [--port P] [--latency-ms L] [--seed S] [--faults LIST] ' +
-  '[--partner-id ID --partner-token T] [--per-page-limit clamp|reject]';
+const USAGE = [
+  'usage: vobiz-balance sim [options]',
+  ...Object.entries(SIM_OPTIONS).map(([name, o]) => `  ${`--${name} ${o.value}`.padEnd(30)}  ${o.help}`),
+].join('\n');
 
 export interface SimCommandIO {
   stdout(line: string): void;
@@ -83,14 +85,7 @@ function parseFlags(argv: string[]): SimOptions | 'help' {
       strict: true,
       allowPositionals: false,
       options: {
-        accounts: { type: 'string' },
-        port: { type: 'string' },
-        'latency-ms': { type: 'string' },
-        seed: { type: 'string' },
-        faults: { type: 'string' },
-        'partner-id': { type: 'string' },
-        'partner-token': { type: 'string' },
-        'per-page-limit': { type: 'string' },
+        ...Object.fromEntries(Object.keys(SIM_OPTIONS).map((name) => [name, { type: 'string' as const }])),
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -149,7 +144,7 @@ function describeParseError(error: unknown): string {
   const message = oneLine(error);
   const code = (error as { code?: string }).code;
   const flag = /'(-[^']*)'/.exec(message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) return `unknown option ${flag} (${USAGE.slice(7)})`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) return `unknown option ${flag} (see --help)`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) return `option ${flag} needs a value`;
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `${message.split('.')[0]}`;
   return message;

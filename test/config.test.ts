@@ -33,7 +33,7 @@ describe('sweep configuration', () => {
     [{ threshold: 'lots' }, /^options: threshold must be a decimal amount/],
     [{ timezone: 'Mars/Olympus' }, /^options: timezone must be an IANA time zone/],
     [{ concurrency: 0 }, /^options: concurrency /],
-    [{ threshold: '10', critical: '20' }, /^options: critical must not be above threshold/],
+    [{ threshold: '10', critical: '20' }, /^options: critical must not be above the low threshold/],
     [
       { currencyThresholds: { usd: { low: '5' } } },
       /^options: currencyThresholds\.usd .*three capital letters/,

@@ -1,36 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.ts';
 import { alertableIds, type HistoryFixture, startHistory } from './support/history.ts';
 
 /**
- * The finance and operations commands as a user runs them: separate processes against a
- * table filled by real sweeps. Most runs point at the test's dynalite with
- * --dynamodb-endpoint (several processes may share it); one goes through --data-dir and
- * one through --table alone, the AWS credential chain, with the SDK's endpoint override.
+ * The finance and operations commands as a user runs them, through `main` in this process,
+ * against a table filled by real sweeps. Most runs point at the test's dynalite with
+ * --dynamodb-endpoint; some go through --data-dir. The deployed-table path (--table alone,
+ * the AWS credential chain) runs as a real process in cli-entry.test.ts.
  */
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'vobiz-balance.mjs');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH, USER: 'ci', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  return runCli(args, { env: { USER: 'ci', ...env } });
 }
 
 let h: HistoryFixture;
@@ -171,6 +154,23 @@ describe('the finance commands end to end', () => {
     expect(await readFile(out, 'utf8')).toMatch(/^<!doctype html>/);
   });
 
+  it.each([
+    ['history', () => ['history', id]],
+    ['closing', () => ['closing', '--date', '2026-11-10']],
+    ['statement', () => ['statement', '--month', '2026-11', '--now', '2026-12-01T00:00:00Z']],
+    ['thresholds list', () => ['thresholds', 'list']],
+    ['audit', () => ['audit']],
+  ])('%s --json writes exactly one JSON document to stdout, the same as --format json', async (_, args) => {
+    // Act
+    const json = await cli([...args(), '--json', ...store()]);
+    const format = await cli([...args(), '--format', 'json', ...store()]);
+
+    // Assert
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(() => JSON.parse(json.stdout)).not.toThrow();
+    expect(json.stdout).toBe(format.stdout);
+  });
+
   it('works on an embedded store in --data-dir after a sweep there', async () => {
     // Arrange
     const dataDir = join(dir, 'embedded');
@@ -203,20 +203,6 @@ describe('the finance commands end to end', () => {
     expect(typo.stderr).toMatch(/^vobiz-balance closing: DynamoDB table vobiz-balanse at .* does not exist/);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/does not exist/);
-  });
-
-  it('reaches a table named alone through the AWS credential chain', async () => {
-    // Act: the SDK's own endpoint override stands in for the AWS endpoint of AWS_REGION.
-    const run = await cli(['audit', '--limit', '1', '--table', h.tableName], {
-      AWS_REGION: 'ap-south-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL_DYNAMODB: h.endpoint,
-    });
-
-    // Assert
-    expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
   });
 });
 
@@ -272,9 +258,17 @@ describe.concurrent('every refusal is one line naming the culprit, with exit sta
     ],
     [
       ['statement', '--month', '2026-11', '--frobnicate', '@'],
-      /^vobiz-balance statement: Unknown option '--frobnicate'/,
+      /^vobiz-balance statement: unknown option --frobnicate \(see --help\)$/,
     ],
     [['frobnicate'], /^vobiz-balance: unknown command "frobnicate"/],
+    [
+      ['history', '#', '--json', '--format', 'csv', '@'],
+      /^vobiz-balance history: --json is --format json: give one of/,
+    ],
+    [
+      ['thresholds', 'list', '--format', 'csv', '@'],
+      /^vobiz-balance thresholds: --format must be one of table, json/,
+    ],
   ])('%j', async (args, message) => {
     // Act
     const run = await cli(args.flatMap((a) => (a === '@' ? store() : a === '#' ? [id] : [a])));

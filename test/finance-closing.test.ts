@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closingCommand, historyCommand } from '../functions/cli/commands/history.ts';
+import { closing as closingCommand } from '../functions/cli/commands/closing.ts';
+import { history as historyCommand } from '../functions/cli/commands/history.ts';
 import { alertableIds, capture, type HistoryFixture, startHistory } from './support/history.ts';
 
 /**
@@ -35,7 +36,7 @@ afterAll(async () => {
 
 async function closing(...args: string[]) {
   const io = capture();
-  const code = await closingCommand([...args, ...h.storeArgs, '--now', '2026-11-29T12:00:00Z'], io);
+  const code = await closingCommand.run([...args, ...h.storeArgs, '--now', '2026-11-29T12:00:00Z'], io);
   return { code, io };
 }
 
@@ -141,7 +142,7 @@ describe('closing balances in the partner timezone', () => {
 describe('an account history', () => {
   async function history(...args: string[]) {
     const io = capture();
-    const code = await historyCommand([...args, ...h.storeArgs], io);
+    const code = await historyCommand.run([...args, ...h.storeArgs], io);
     return { code, io };
   }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyCommand, statementCommand } from '../functions/cli/commands/history.ts';
+import { history as historyCommand } from '../functions/cli/commands/history.ts';
+import { statement as statementCommand } from '../functions/cli/commands/statement.ts';
 import { type CsvColumn, neutraliseFormula, toCsv, UTF8_BOM } from '../functions/finance/csv.ts';
 import { capture, type HistoryFixture, startHistory } from './support/history.ts';
 
@@ -188,7 +189,7 @@ describe('CSV exports of the history', () => {
     const io = capture();
 
     // Act
-    const code = await historyCommand([evil, '--format', 'csv', ...h.storeArgs], io);
+    const code = await historyCommand.run([evil, '--format', 'csv', ...h.storeArgs], io);
 
     // Assert
     expect(code).toBe(0);
@@ -224,7 +225,7 @@ describe('CSV exports of the history', () => {
     const io = capture();
 
     // Act
-    const code = await statementCommand(
+    const code = await statementCommand.run(
       ['--month', '2026-11', '--account', evil, '--format', 'csv', '--no-bom', ...h.storeArgs],
       io,
     );

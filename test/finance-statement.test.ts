@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statementCommand } from '../functions/cli/commands/history.ts';
+import { statement as statementCommand } from '../functions/cli/commands/statement.ts';
 import type { Snapshot } from '../functions/core/types.ts';
 import { StatementBuilder, type StatementRow, statementTotals } from '../functions/finance/statement.ts';
 import { alertableIds, capture, type HistoryFixture, startHistory } from './support/history.ts';
@@ -157,7 +157,7 @@ describe('a monthly statement over sweeps into dynalite', () => {
 
   async function statement(...args: string[]) {
     const io = capture();
-    const code = await statementCommand([...args, ...h.storeArgs, '--now', '2026-12-02T00:00:00Z'], io);
+    const code = await statementCommand.run([...args, ...h.storeArgs, '--now', '2026-12-02T00:00:00Z'], io);
     return { code, io };
   }
 

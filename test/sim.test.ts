@@ -431,10 +431,10 @@ describe('latency', () => {
 
     const statuses = await Promise.all(Array.from({ length: 10 }, async () => (await api(s, '/me')).status));
 
+    // Ten in flight at once is what "not serialised" means; no upper bound on the time, which load stretches.
     const elapsed = Date.now() - t0;
     expect(statuses.every((x) => x === 200)).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(190);
-    expect(elapsed).toBeLessThan(1_500);
     expect(s.stats().maxInFlight).toBe(10);
   });
 });
@@ -447,15 +447,18 @@ describe('faults', () => {
     s.addFault({ kind: 'rate-limit', route: 'me', times: 1, retryAfter: 'none' });
 
     const seconds = await api(s, '/me');
+    const asked = Date.now();
     const date = await api(s, '/me');
+    const answered = Date.now();
     const none = await api(s, '/me');
     const after = await api(s, '/me');
 
     expect([seconds.status, date.status, none.status, after.status]).toEqual([429, 429, 429, 200]);
     expect(seconds.headers.get('retry-after')).toBe('7');
-    const until = Date.parse(date.headers.get('retry-after') ?? '') - Date.now();
-    expect(until).toBeGreaterThan(25_000);
-    expect(until).toBeLessThanOrEqual(30_000);
+    // 30 s after the moment it answered, to the second an HTTP-date has, however long that took.
+    const retryAt = Date.parse(date.headers.get('retry-after') ?? '');
+    expect(retryAt).toBeGreaterThanOrEqual(Math.floor(asked / 1000) * 1000 + 30_000);
+    expect(retryAt).toBeLessThanOrEqual(answered + 30_000);
     expect(none.headers.get('retry-after')).toBeNull();
     expect(errorCode((await none.json()) as Json)).toBe('rate_limit_exceeded');
   });
@@ -725,11 +728,10 @@ describe('close()', () => {
       () => 'failed',
     );
     while (s.stats().byStatus.hang !== 1) await new Promise((r) => setTimeout(r, 5));
-    const t0 = Date.now();
 
+    // A close() that waited for the hung request would never return: the test would time out.
     await s.close();
 
-    expect(Date.now() - t0).toBeLessThan(1_000);
     expect(await pending).toBe('failed');
   });
 

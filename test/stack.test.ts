@@ -843,16 +843,16 @@ describe('configuration', () => {
   it('refuses a mistyped -c key instead of silently ignoring it', () => {
     const context: Record<string, unknown> = { [CONTEXT_KEY]: DEFAULTS, treshold: '5' };
     expect(() => readStackConfig({ tryGetContext: (k) => context[k], getAllContext: () => context })).toThrow(
-      /^vobizBalance: unknown setting treshold/,
+      /^-c treshold: unknown setting/,
     );
   });
 
   it('fails the synth of `-c schedule=banana` with one line that names the key', async () => {
     const result = await appBadSchedule;
     expect(result.code).not.toBe(0);
-    const lines = result.stderr.split('\n').filter((line) => line.startsWith('vobizBalance:'));
+    const lines = result.stderr.split('\n').filter((line) => line.startsWith('-c schedule'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^vobizBalance: schedule must be rate\(/);
+    expect(lines[0]).toMatch(/^-c schedule=banana: must be rate\(/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

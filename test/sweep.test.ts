@@ -170,12 +170,15 @@ describe('a sweep over the simulator into dynalite', () => {
   });
 
   it('stops cleanly at its deadline and reports what it did not reach', async () => {
-    // Arrange
-    const h = await open({ accounts: 400, latencyMs: 25 });
+    // Arrange: every request to the API moves the injected clock on by 25 ms.
+    const h = await open({ accounts: 400 });
+    const start = Date.parse('2026-11-27T00:00:00Z');
+    const clock = () => start + h.sim.stats().total * 25;
 
     // Act
     const summary = await h.sweep({
-      deadline: Date.now() + 400,
+      clock,
+      deadline: start + 400,
       publishReserveMs: 100,
       settings: { concurrency: 4 },
     });

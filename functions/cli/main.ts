@@ -1,75 +1,85 @@
-import { closingCommand, historyCommand, statementCommand } from './commands/history.ts';
-import { reportCommand } from './commands/report.ts';
-import { type CommandIO, SWEEP_USAGE, sweepCommand } from './commands/sweep.ts';
-import { auditCommand, muteCommand, thresholdsCommand, unmuteCommand } from './commands/thresholds.ts';
-import type { FinanceIO } from './finance-io.ts';
+import { readFileSync } from 'node:fs';
+import { type Command, optionLine } from './command.ts';
+import { audit } from './commands/audit.ts';
+import { closing } from './commands/closing.ts';
+import { history } from './commands/history.ts';
+import { mute } from './commands/mute.ts';
+import { report } from './commands/report.ts';
+import { sim } from './commands/sim.ts';
+import { statement } from './commands/statement.ts';
+import { sweep } from './commands/sweep.ts';
+import { thresholds } from './commands/thresholds.ts';
+import { unmute } from './commands/unmute.ts';
+import { type CliIO, processIO } from './io.ts';
 
-const COMMANDS = 'sweep, history, closing, statement, thresholds, mute, unmute, audit, report, sim';
+/** The registry: a new command is a file under commands/ and a line here. */
+export const COMMANDS: readonly Command[] = [
+  sweep,
+  history,
+  closing,
+  statement,
+  thresholds,
+  mute,
+  unmute,
+  audit,
+  report,
+  sim,
+];
 
-const USAGE = `Usage: vobiz-balance <command> [options]
-Commands:
-  sweep                                   read every customer balance once, store history, raise alerts
-  history <auth_id> [--from] [--to]       an account's balance snapshots, newest first
-  closing [--date YYYY-MM-DD]             every account's closing balance of a partner-local day
-  statement --month YYYY-MM [--account]   per account: opening, top-ups, spend, closing, and the check
-  thresholds set|unset|default|list       thresholds kept in the table, used by the next sweep
-  mute <auth_id> --until --reason         hold back an account's notifications until a time
-  unmute <auth_id>                        end a mute now
-  audit                                   changes to thresholds, defaults and mutes, newest first
-  report --out <file.html> [--days 30]    one self-contained HTML page: charts, totals, every account
-  sim                                     run the local Vobiz Partner API simulator
-Every command takes --data-dir <dir>, --dynamodb-endpoint <url> --table <name>, or --table <name> alone.
-Run 'vobiz-balance <command> --help' for a command's options.
+const ROOT_OPTIONS = {
+  help: { type: 'boolean', short: 'h', help: 'this help' },
+  version: { type: 'boolean', short: 'V', help: 'the version' },
+} as const;
 
-${SWEEP_USAGE}`;
-
-/** The `vobiz-balance` command line; returns the exit code. */
-export async function main(argv: string[], io: FinanceIO = processIO()): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'sweep':
-      return sweepCommand(rest, io);
-    case 'history':
-      return historyCommand(rest, io);
-    case 'closing':
-      return closingCommand(rest, io);
-    case 'statement':
-      return statementCommand(rest, io);
-    case 'thresholds':
-      return thresholdsCommand(rest, io);
-    case 'mute':
-      return muteCommand(rest, io);
-    case 'unmute':
-      return unmuteCommand(rest, io);
-    case 'audit':
-      return auditCommand(rest, io);
-    case 'report':
-      return reportCommand(rest, io);
-    case 'sim': {
-      const { simCommand } = await import('../../sim/main.ts');
-      return simCommand(rest);
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      io.stdout(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      io.stderr(
-        `vobiz-balance: unknown command ${JSON.stringify(command)} (commands: ${COMMANDS}; see --help)`,
-      );
-      return 2;
-  }
+export function rootUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: vobiz-balance <command> [options]',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    'Options:',
+    ...Object.entries(ROOT_OPTIONS).map(([name, spec]) => optionLine(name, spec)),
+    'The commands that use the table take --data-dir <dir>, --dynamodb-endpoint <url> --table <name>,',
+    "or --table <name> alone. Run `vobiz-balance <command> --help` for a command's options.",
+  ].join('\n');
 }
 
-export function processIO(): FinanceIO & CommandIO {
-  return {
-    stdout: (line) => process.stdout.write(`${line}\n`),
-    stderr: (line) => process.stderr.write(`${line}\n`),
-    write: (chunk) => process.stdout.write(chunk),
-    env: process.env,
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
   };
+  return pkg.version;
+}
+
+/** The `vobiz-balance` command line; returns the exit status. */
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  switch (name) {
+    case undefined:
+      io.stderr(rootUsage());
+      return 2;
+    case '--help':
+    case '-h':
+    case 'help': {
+      const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+      if (topic) return topic.run(['--help'], io);
+      io.stdout(rootUsage());
+      return 0;
+    }
+    case '--version':
+    case '-V':
+      io.stdout(`vobiz-balance ${version()}`);
+      return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    const what = name.startsWith('-') ? 'option' : 'command';
+    io.stderr(
+      `vobiz-balance: unknown ${what} ${JSON.stringify(name)} (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see --help)`,
+    );
+    return 2;
+  }
+  return command.run(rest, io);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable, requireTable } from '../adapters/dynamodb/table.ts';
 import { localDynamoClient, startEmbeddedDynamo } from '../adapters/local/embedded-dynamo.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { OptionSpecs } from './args.ts';
 
 /**
  * The one place that turns the store flags into a DynamoDB client and table, for every
@@ -17,17 +18,19 @@ import { ConfigError } from '../core/errors.ts';
 export const DEFAULT_DATA_DIR = '.vobiz-balance';
 export const DEFAULT_TABLE = 'vobiz-balance';
 
-/** For node:util parseArgs. */
 export const STORE_OPTIONS = {
-  'data-dir': { type: 'string' },
-  'dynamodb-endpoint': { type: 'string' },
-  table: { type: 'string' },
-} as const;
-
-export const STORE_USAGE = `  --data-dir <dir>              embedded store (default ./${DEFAULT_DATA_DIR})
-  --dynamodb-endpoint <url>     a DynamoDB-compatible endpoint instead (needs --table)
-  --table <name>                with --dynamodb-endpoint or --data-dir: the table there (default ${DEFAULT_TABLE});
-                                alone: the deployed table (AWS credential chain, region from AWS_REGION)`;
+  'data-dir': { type: 'string', value: '<dir>', help: `embedded store (default ./${DEFAULT_DATA_DIR})` },
+  'dynamodb-endpoint': {
+    type: 'string',
+    value: '<url>',
+    help: 'a DynamoDB-compatible endpoint instead (needs --table)',
+  },
+  table: {
+    type: 'string',
+    value: '<name>',
+    help: `with --dynamodb-endpoint or --data-dir: the table there (default ${DEFAULT_TABLE});\nalone: the deployed table (AWS credential chain, region from AWS_REGION)`,
+  },
+} as const satisfies OptionSpecs;
 
 export interface StoreFlags {
   'data-dir'?: string;
@@ -107,11 +110,7 @@ export async function openStore(target: StoreTarget, options: OpenOptions): Prom
     }
     return { target, client, tableName: target.tableName, close: async () => client.destroy() };
   }
-  if (!options.create && !existsSync(join(target.dataDir, 'dynamodb'))) {
-    throw new ConfigError(
-      `no local store in ${target.dataDir}: run a sweep there first, or pass --data-dir <dir>`,
-    );
-  }
+  await checkDataDir(target.dataDir, options.create);
   const embedded = await startEmbeddedDynamo({ dataDir: target.dataDir });
   try {
     // A sweep creates its table; a read refuses a table that is not there (a mistyped --table).
@@ -136,4 +135,38 @@ export async function withStore<T>(
   } finally {
     await opened.close();
   }
+}
+
+/**
+ * The data directory's problems, each in one line naming --data-dir: not a directory,
+ * not readable, or (for a read) holding no store.
+ */
+async function checkDataDir(dataDir: string, create: boolean): Promise<void> {
+  const kind = await entryKind(dataDir);
+  if (kind === 'file') throw new ConfigError(`--data-dir ${dataDir} is not a directory`);
+  const store = join(dataDir, 'dynamodb');
+  const storeKind = kind === 'missing' ? 'missing' : await entryKind(store);
+  if (storeKind === 'file') throw new ConfigError(`--data-dir ${dataDir}: ${store} is not a directory`);
+  if (storeKind === 'missing' && !create) {
+    throw new ConfigError(`no local store in ${dataDir}: run a sweep there first, or pass --data-dir <dir>`);
+  }
+}
+
+async function entryKind(path: string): Promise<'missing' | 'file' | 'directory'> {
+  try {
+    return (await stat(path)).isDirectory() ? 'directory' : 'file';
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOENT') return 'missing';
+    if (code === 'ENOTDIR') return 'file';
+    throw dataDirError(path, error);
+  }
+}
+
+/** A file-system error met on the data directory, as one line naming it. */
+export function dataDirError(path: string, error: unknown): ConfigError {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EACCES' || code === 'EPERM')
+    return new ConfigError(`--data-dir: permission denied on ${path}`);
+  return new ConfigError(`--data-dir: cannot use ${path}: ${(error as Error).message}`);
 }

@@ -20,8 +20,24 @@ const amount = z
   .refine(isAmount, { message: 'must be a decimal amount such as 100 or 99.50', abort: true })
   .transform((v) => parseAmount(v));
 
+/** Thresholds: a balance can go below zero, but a level below zero would never alert in time. */
+const level = amount.refine((v) => !lessThan(v, '0'), { message: 'must not be negative' });
+
+/** A number in (0, max], with one message that says so for every way of missing it. */
+function positiveUpTo(max: number, what: string) {
+  const error = `must be ${what} above 0 and at most ${max}`;
+  return z.number({ error }).positive({ error }).max(max, { error });
+}
+
+function wholeIn(min: number, max: number, what = 'a whole number') {
+  const error = `must be ${what} from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+const flag = z.boolean({ error: 'must be true or false' });
+
 const thresholdPair = z
-  .object({ low: amount, critical: amount.optional() })
+  .object({ low: level, critical: level.optional() })
   .strict()
   .refine((t) => t.critical === undefined || !lessThan(t.low, t.critical), {
     message: 'critical must not be above low',
@@ -31,13 +47,13 @@ export const sweepConfigSchema = z
   .object({
     /** IANA zone of the partner: decides what "a day" is for snapshots and closing balances. */
     timezone: z
-      .string()
+      .string({ error: 'must be an IANA time zone such as Asia/Kolkata' })
       .refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Kolkata' })
       .prefault('Asia/Kolkata'),
     /** Global low threshold: an account below it is LOW. */
-    threshold: amount.prefault('100'),
+    threshold: level.prefault('100'),
     /** At or below this an account is CRITICAL. */
-    critical: amount.prefault('0'),
+    critical: level.prefault('0'),
     /** Per-currency defaults, e.g. { USD: { low: "5" } }. */
     currencyThresholds: z
       .record(z.string().regex(/^[A-Z]{3}$/, 'currency codes are three capital letters'), thresholdPair)
@@ -46,30 +62,18 @@ export const sweepConfigSchema = z
     hysteresisPercent: amount
       .refine((v) => !lessThan(v, '0'), { message: 'must not be negative' })
       .prefault('10'),
-    reminderHours: z
-      .number()
-      .positive()
-      .max(24 * 365)
-      .default(24),
-    alertPostpaid: z.boolean().default(false),
-    alertInactive: z.boolean().default(false),
-    concurrency: z.number().int().min(1).max(256).default(8),
+    reminderHours: positiveUpTo(24 * 365, 'a number of hours').default(24),
+    alertPostpaid: flag.default(false),
+    alertInactive: flag.default(false),
+    concurrency: wholeIn(1, 256).default(8),
     /** Optional cap on partner API requests per second (null: none). */
-    requestsPerSecond: z.number().positive().max(10_000).nullable().default(null),
+    requestsPerSecond: positiveUpTo(10_000, 'a number').nullable().default(null),
     /** History older than this is dropped by the table's TTL. */
-    retentionDays: z.number().int().min(1).max(3650).default(400),
+    retentionDays: wholeIn(1, 3650, 'a whole number of days').default(400),
     /** A runway under this many hours, while the balance is still above low, raises `forecast`. */
-    forecastHorizonHours: z
-      .number()
-      .positive()
-      .max(24 * 365)
-      .default(48),
+    forecastHorizonHours: positiveUpTo(24 * 365, 'a number of hours').default(48),
     /** Less observed history than this: the runway is `insufficient_history`, never a guess. */
-    minHistoryHours: z
-      .number()
-      .positive()
-      .max(24 * 7)
-      .default(6),
+    minHistoryHours: positiveUpTo(24 * 7, 'a number of hours').default(6),
     /** `spike` when the last hour's spend is more than this many times the 7-day hourly average... */
     spikeFactor: amount.refine((v) => greaterThan(v, '1'), { message: 'must be above 1' }).prefault('5'),
     /** ...and at least this much (in the account's currency)... */
@@ -81,37 +85,44 @@ export const sweepConfigSchema = z
       .record(z.string().regex(/^[A-Z]{3}$/, 'currency codes are three capital letters'), amount)
       .default({}),
     /** How long a sweep owns the delivery of a pending notification before another may take it over. */
-    claimLeaseMinutes: z
-      .number()
-      .positive()
-      .max(24 * 60)
-      .default(15),
+    claimLeaseMinutes: positiveUpTo(24 * 60, 'a number of minutes').default(15),
   })
   .strict()
   .refine((c) => !lessThan(c.threshold, c.critical), {
-    message: 'must not be above threshold',
+    message: 'must not be above the low threshold',
     path: ['critical'],
   });
 
 export type SweepConfig = z.output<typeof sweepConfigSchema>;
 export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
 
+/**
+ * Names a bad setting in its source's words and says what is wrong with it: by default
+ * `<source>: key.path message`; the CLI names its flag, the CDK app its `-c` key.
+ */
+export type DescribeIssue = (path: readonly string[], message: string) => string;
+
 /** Validates settings, throwing ConfigError with one line naming the first bad key. */
-export function parseSweepConfig(input: unknown, source = 'configuration'): SweepConfig {
+export function parseSweepConfig(
+  input: unknown,
+  source: string | DescribeIssue = 'configuration',
+): SweepConfig {
   const result = sweepConfigSchema.safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(describeIssue(result.error, source));
 }
 
-export function describeIssue(error: z.ZodError, source: string): string {
+export function describeIssue(error: z.ZodError, source: string | DescribeIssue): string {
+  const describe: DescribeIssue =
+    typeof source === 'string'
+      ? (path, message) => `${source}: ${[path.join('.'), message].filter(Boolean).join(' ')}`
+      : source;
   const issue = error.issues[0];
-  if (!issue) return `${source}: invalid`;
-  const where = issue.path.map(String).join('.');
-  if (issue.code === 'invalid_key') {
-    return `${source}: ${where} ${issue.issues[0]?.message ?? issue.message}`;
-  }
+  if (!issue) return describe([], 'is invalid');
+  const path = issue.path.map(String);
+  if (issue.code === 'invalid_key') return describe(path, issue.issues[0]?.message ?? issue.message);
   if (issue.code === 'unrecognized_keys') {
-    return `${source}: unknown setting ${issue.keys.map((k) => [where, k].filter(Boolean).join('.')).join(', ')}`;
+    return describe([], `unknown setting ${issue.keys.map((k) => [...path, k].join('.')).join(', ')}`);
   }
-  return `${source}: ${where || '(root)'} ${issue.message}`;
+  return describe(path, issue.message);
 }

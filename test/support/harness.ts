@@ -16,7 +16,12 @@ export interface Harness {
   store: ReturnType<typeof createDynamoStore>;
   notifier: RecordingNotifier;
   sweep(
-    options?: Partial<SweepOptions> & { settings?: SweepConfigInput; client?: Partial<VobizClientOptions> },
+    options?: Partial<SweepOptions> & {
+      settings?: SweepConfigInput;
+      client?: Partial<VobizClientOptions>;
+      /** The clock of the sweep and its client (deadlines), instead of the real one. */
+      clock?: () => number;
+    },
   ): ReturnType<typeof runSweep>;
   close(): Promise<void>;
 }
@@ -50,9 +55,10 @@ export async function startHarness(simOptions: SimOptions = {}): Promise<Harness
     sim,
     store,
     notifier,
-    sweep: ({ settings, client, ...options } = {}) =>
+    sweep: ({ settings, client, clock, ...options } = {}) =>
       runSweep(
         {
+          ...(clock ? { clock } : {}),
           vobiz: createVobizClient({
             baseUrl: sim.url,
             authId: sim.partner.authId,
@@ -60,6 +66,7 @@ export async function startHarness(simOptions: SimOptions = {}): Promise<Harness
             timeoutMs: 2_000,
             backoffBaseMs: 1,
             backoffCapMs: 5,
+            ...(clock ? { now: clock } : {}),
             ...client,
           }),
           store,

@@ -2,7 +2,7 @@ import { createFinanceStore, type FinanceStore } from '../../functions/adapters/
 import { createDynamoStore, type DynamoStore, ensureTable } from '../../functions/adapters/dynamodb/store.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../functions/adapters/local/embedded-dynamo.ts';
 import { createVobizClient } from '../../functions/adapters/vobiz/client.ts';
-import type { FinanceIO } from '../../functions/cli/finance-io.ts';
+import type { CliIO } from '../../functions/cli/io.ts';
 import { parseSweepConfig, type SweepConfigInput } from '../../functions/core/config.ts';
 import { runSweep } from '../../functions/core/sweep.ts';
 import type { SweepSummary } from '../../functions/core/types.ts';
@@ -71,7 +71,7 @@ export async function startHistory(simOptions: SimOptions = {}): Promise<History
 }
 
 /** A CLI io that keeps what a command printed. */
-export interface CapturedIO extends FinanceIO {
+export interface CapturedIO extends CliIO {
   out: string[];
   err: string[];
   /** Everything written to stdout, as one string. */

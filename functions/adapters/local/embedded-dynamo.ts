@@ -53,7 +53,13 @@ export async function startEmbeddedDynamo(o: { dataDir: string | null }): Promis
   let path: string | undefined;
   if (o.dataDir !== null) {
     path = join(o.dataDir, 'dynamodb');
-    await mkdir(path, { recursive: true });
+    try {
+      await mkdir(path, { recursive: true });
+    } catch (error) {
+      throw new FatalError(`cannot create the local database in ${path}: ${fileProblem(error)}`, {
+        cause: error,
+      });
+    }
     await assertNotLocked(path, o.dataDir);
   }
   const server = dynalite({
@@ -104,9 +110,18 @@ async function assertNotLocked(path: string, dataDir: string): Promise<void> {
         cause: error,
       });
     }
-    throw new FatalError(`cannot open the local database in ${path}: ${oneLine(cause ?? error)}`, {
+    throw new FatalError(`cannot open the local database in ${path}: ${fileProblem(cause ?? error)}`, {
       cause: error,
     });
   }
   await probe.close();
+}
+
+/** What a person needs of a file-system error: its meaning, not errno and the syscall. */
+function fileProblem(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a file is in the way (not a directory)';
+  if (code === 'EROFS') return 'read-only file system';
+  return oneLine(error);
 }

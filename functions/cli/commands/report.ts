@@ -20,20 +20,11 @@ import {
   reportAccount,
 } from '../../finance/report-model.ts';
 import { StatementBuilder } from '../../finance/statement.ts';
-import {
-  assertSameTimezone,
-  type FinanceIO,
-  noExtraPositionals,
-  OPENING_CONCURRENCY,
-  parseCommandArgs,
-  parseCount,
-  parseNow,
-  parseTimezone,
-  runCommand,
-  str,
-  withFinanceStore,
-} from '../finance-io.ts';
-import { STORE_OPTIONS, STORE_USAGE } from '../store-options.ts';
+import { NOW_OPTION, resolveNow, resolveTimezone, TIMEZONE_OPTION, wholeNumber } from '../args.ts';
+import { defineCommand } from '../command.ts';
+import { assertSameTimezone, OPENING_CONCURRENCY, withFinanceStore } from '../finance-reads.ts';
+import { type CliIO, clockOf } from '../io.ts';
+import { STORE_OPTIONS } from '../store-options.ts';
 
 /**
  * `report`: one self-contained HTML page. Primary course:
@@ -44,47 +35,50 @@ import { STORE_OPTIONS, STORE_USAGE } from '../store-options.ts';
  * 4. render and write the page.
  */
 
-export const REPORT_USAGE = `Usage: vobiz-balance report --out <file.html> [options]
-One self-contained HTML page: totals per currency, a balance chart for each of the lowest
-accounts (top-ups and threshold crossings marked) and a table of every account, lowest first.
-  --out <file>                  where to write the page (required)
-  --days <n>                    the window, ending now (default 30)
-  --charts <n>                  chart this many of the lowest accounts (default ${DEFAULT_CHART_LIMIT}; the table has all)
-  --threshold <amount>          low threshold where the table sets none (default 100)
-  --critical <amount>           critical level where the table sets none (default 0)
-  --timezone <IANA zone>        the partner's day, as the sweep uses it (default Asia/Kolkata)
-  --now <ISO time>              treat as the current time
-${STORE_USAGE}`;
-
 const MAX_CHARTS = 500;
 const CHART_CONCURRENCY = 4;
 
-export async function reportCommand(argv: string[], io: FinanceIO): Promise<number> {
-  return runCommand('report', io, async () => {
-    const { values, positionals } = parseCommandArgs(argv, {
-      ...STORE_OPTIONS,
-      out: { type: 'string' },
-      days: { type: 'string' },
-      charts: { type: 'string' },
-      threshold: { type: 'string' },
-      critical: { type: 'string' },
-      timezone: { type: 'string' },
-      now: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    });
-    if (values.help) {
-      io.stdout(REPORT_USAGE);
-      return 0;
-    }
-    noExtraPositionals(positionals, 0);
-    const out = str(values, 'out');
+export const report = defineCommand({
+  name: 'report',
+  summary: 'one self-contained HTML page: charts, totals, every account',
+  usage: 'report --out <file.html> [options]',
+  description: `One self-contained HTML page: totals per currency, a balance chart for each of the lowest
+accounts (top-ups and threshold crossings marked) and a table of every account, lowest first.`,
+  options: {
+    out: { type: 'string', value: '<file>', help: 'where to write the page (required)' },
+    days: { type: 'string', value: '<n>', help: 'the window, ending now (default 30)' },
+    charts: {
+      type: 'string',
+      value: '<n>',
+      help: `chart this many of the lowest accounts (default ${DEFAULT_CHART_LIMIT}; the table has all)`,
+    },
+    threshold: {
+      type: 'string',
+      value: '<amount>',
+      help: 'low threshold where the table sets none (default 100)',
+    },
+    critical: {
+      type: 'string',
+      value: '<amount>',
+      help: 'critical level where the table sets none (default 0)',
+    },
+    ...NOW_OPTION,
+    ...TIMEZONE_OPTION,
+    ...STORE_OPTIONS,
+  },
+  async run({ values, io }) {
+    const out = values.out;
     if (!out) throw new ConfigError('--out <file.html> is required');
-    const days = parseCount('--days', str(values, 'days'), 30, 1, 400);
-    const chartLimit = parseCount('--charts', str(values, 'charts'), DEFAULT_CHART_LIMIT, 0, MAX_CHARTS);
-    const timezone = parseTimezone(str(values, 'timezone'));
-    const now = parseNow(str(values, 'now'));
-    const flagLow = parseThresholdAmount('--threshold', str(values, 'threshold') ?? '100');
-    const flagCritical = parseThresholdAmount('--critical', str(values, 'critical') ?? '0');
+    const days = wholeNumber('--days', values.days, { min: 1, max: 400, fallback: 30 });
+    const chartLimit = wholeNumber('--charts', values.charts, {
+      min: 0,
+      max: MAX_CHARTS,
+      fallback: DEFAULT_CHART_LIMIT,
+    });
+    const timezone = resolveTimezone(values.timezone);
+    const now = resolveNow(values.now, clockOf(io));
+    const flagLow = parseThresholdAmount('--threshold', values.threshold ?? '100');
+    const flagCritical = parseThresholdAmount('--critical', values.critical ?? '0');
     const windowStart = new Date(Date.parse(now) - days * 86_400_000).toISOString();
 
     return withFinanceStore(values, io, timezone, async ({ store }) => {
@@ -183,5 +177,10 @@ export async function reportCommand(argv: string[], io: FinanceIO): Promise<numb
       }
       return 0;
     });
-  });
+  },
+});
+
+/** The report as a function of its arguments, as test/report.test.ts calls it. */
+export function reportCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  return report.run(argv, io);
 }

@@ -1,129 +1,138 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createDynamoStore } from '../../adapters/dynamodb/store.ts';
 import { createFileNotifier } from '../../adapters/local/file-notifier.ts';
 import { createVobizClient } from '../../adapters/vobiz/client.ts';
-import { parseSweepConfig, type SweepConfigInput } from '../../core/config.ts';
-import { ConfigError, FatalError, oneLine } from '../../core/errors.ts';
-import { isAmount, parseAmount } from '../../core/money.ts';
+import { parseSweepConfig, type SweepConfig } from '../../core/config.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { isAmount, lessThan, parseAmount } from '../../core/money.ts';
+import type { NotifierPort } from '../../core/ports.ts';
 import { runSweep, type SweepEvent } from '../../core/sweep.ts';
-import { parseInstant } from '../../core/time.ts';
 import type { SweepSummary } from '../../core/types.ts';
 import {
-  DEFAULT_DATA_DIR,
-  DEFAULT_TABLE,
-  STORE_OPTIONS,
-  STORE_USAGE,
-  storeTarget,
-  withStore,
-} from '../store-options.ts';
+  decimalNumber,
+  HELP_OPTION,
+  NOW_OPTION,
+  parseCommandLine,
+  resolveNow,
+  TIMEZONE_OPTION,
+  type Values,
+  wholeNumber,
+} from '../args.ts';
+import { defineCommand } from '../command.ts';
+import { type CliIO, clockOf } from '../io.ts';
+import { formatOptions, resolveFormat, writeOutput } from '../output.ts';
+import { DEFAULT_DATA_DIR, STORE_OPTIONS, storeTarget, withStore } from '../store-options.ts';
 import { renderSummary } from '../summary-view.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.vobiz.ai';
-export { DEFAULT_DATA_DIR, DEFAULT_TABLE };
-
-export interface CommandIO {
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
-  env: Record<string, string | undefined>;
-}
-
-export const SWEEP_USAGE = `Usage: vobiz-balance sweep [options]
-Reads every customer balance once, stores history, raises alerts.
-Credentials: VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (the partner's).
-  --base-url <origin>           partner API origin (default ${DEFAULT_BASE_URL})
-${STORE_USAGE}
-                                (local tables are created if missing; --data-dir also holds alerts.jsonl)
-  --threshold <amount>          low threshold (default 100)
-  --critical <amount>           critical level, at or below (default 0)
-  --currency-threshold <C=low[:critical]>  per-currency default, repeatable (e.g. USD=5:1)
-  --hysteresis-percent <n>      recovery margin above the low threshold (default 10)
-  --reminder-hours <n>          reminder interval while not OK (default 24)
-  --timezone <IANA zone>        partner timezone for daily snapshots (default Asia/Kolkata)
-  --alert-postpaid, --alert-inactive   also alert postpaid / inactive or disabled accounts
-  --concurrency <n>             parallel balance reads (default 8)
-  --rps <n>                     cap on API requests per second (default none)
-  --timeout-ms <n>              per-request timeout (default 10000)
-  --deadline-seconds <n>        stop cleanly after this long and report what was not reached
-  --retention-days <n>          history kept for (default 400)
-  --partner-threshold <amount>  also watch the partner's own wallet (/me): partner_low below this
-  --forecast-horizon-hours <n>  forecast when the runway drops under this while above low (default 48)
-  --min-history-hours <n>       less history than this: no runway, no forecast (default 6)
-  --spike-factor <k>            spike when the last hour's spend exceeds k x the 7-day hourly average (default 5)
-  --spike-min-amount <amount>   ...and this amount (default 200); per currency: --spike-min C=amount, repeatable
-  --now <ISO time>              treat as the current time (replays, tests)
-  --alerts-file <file>          where notifications are appended as JSON lines (default <data-dir>/alerts.jsonl)
-  --json                        last stdout line: the sweep summary as one JSON object
-  --verbose                     progress on stderr`;
 
 const OPTIONS = {
-  'base-url': { type: 'string' },
+  'base-url': { type: 'string', value: '<origin>', help: `partner API origin (default ${DEFAULT_BASE_URL})` },
   ...STORE_OPTIONS,
-  threshold: { type: 'string' },
-  critical: { type: 'string' },
-  'currency-threshold': { type: 'string', multiple: true },
-  'hysteresis-percent': { type: 'string' },
-  'reminder-hours': { type: 'string' },
-  timezone: { type: 'string' },
-  'alert-postpaid': { type: 'boolean' },
-  'alert-inactive': { type: 'boolean' },
-  concurrency: { type: 'string' },
-  rps: { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  'deadline-seconds': { type: 'string' },
-  'retention-days': { type: 'string' },
-  'partner-threshold': { type: 'string' },
-  'forecast-horizon-hours': { type: 'string' },
-  'min-history-hours': { type: 'string' },
-  'spike-factor': { type: 'string' },
-  'spike-min-amount': { type: 'string' },
-  'spike-min': { type: 'string', multiple: true },
-  now: { type: 'string' },
-  'alerts-file': { type: 'string' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  threshold: { type: 'string', value: '<amount>', help: 'low threshold (default 100)' },
+  critical: { type: 'string', value: '<amount>', help: 'critical level, at or below (default 0)' },
+  'currency-threshold': {
+    type: 'string',
+    value: '<C=low[:critical]>',
+    help: 'per-currency default, repeatable (e.g. USD=5:1)',
+    multiple: true,
+  },
+  'hysteresis-percent': {
+    type: 'string',
+    value: '<n>',
+    help: 'recovery margin above the low threshold (default 10)',
+  },
+  'reminder-hours': { type: 'string', value: '<n>', help: 'reminder interval while not OK (default 24)' },
+  ...TIMEZONE_OPTION,
+  'alert-postpaid': { type: 'boolean', help: 'also alert postpaid accounts' },
+  'alert-inactive': { type: 'boolean', help: 'also alert inactive or disabled accounts' },
+  concurrency: { type: 'string', value: '<n>', help: 'parallel balance reads (default 8)' },
+  rps: { type: 'string', value: '<n>', help: 'cap on API requests per second (default none)' },
+  'timeout-ms': { type: 'string', value: '<n>', help: 'per-request timeout (default 10000)' },
+  'deadline-seconds': {
+    type: 'string',
+    value: '<n>',
+    help: 'stop cleanly after this long and report what was not reached',
+  },
+  'retention-days': { type: 'string', value: '<n>', help: 'history kept for (default 400)' },
+  'partner-threshold': {
+    type: 'string',
+    value: '<amount>',
+    help: "also watch the partner's own wallet (/me): partner_low below this",
+  },
+  'forecast-horizon-hours': {
+    type: 'string',
+    value: '<n>',
+    help: 'forecast when the runway drops under this while above low (default 48)',
+  },
+  'min-history-hours': {
+    type: 'string',
+    value: '<n>',
+    help: 'less history than this: no runway, no forecast (default 6)',
+  },
+  'spike-factor': {
+    type: 'string',
+    value: '<k>',
+    help: "spike when the last hour's spend exceeds k x the 7-day hourly average (default 5)",
+  },
+  'spike-min-amount': { type: 'string', value: '<amount>', help: '...and this amount (default 200)' },
+  'spike-min': {
+    type: 'string',
+    value: '<C=amount>',
+    help: '...or this amount in currency C, repeatable',
+    multiple: true,
+  },
+  ...NOW_OPTION,
+  'alerts-file': {
+    type: 'string',
+    value: '<file>',
+    help: 'where notifications are appended as JSON lines (default <data-dir>/alerts.jsonl)',
+  },
+  ...formatOptions(['table', 'json']),
+  verbose: { type: 'boolean', help: 'progress on stderr' },
 } as const;
 
-export interface SweepRun {
-  summary: SweepSummary;
-  itemsWritten: number;
-}
+type SweepValues = Values<typeof OPTIONS>;
 
 /** `vobiz-balance sweep`: exit 0 when every account was read, 1 when some were not, 2 on a fatal error. */
-export async function sweepCommand(argv: string[], io: CommandIO): Promise<number> {
-  let values: ReturnType<typeof parseSweepArgs>;
-  try {
-    values = parseSweepArgs(argv);
-  } catch (error) {
-    io.stderr(`vobiz-balance sweep: ${oneLine(error)} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(SWEEP_USAGE);
-    return 0;
-  }
-  try {
-    const run = await runSweepWith(values, io);
-    const { summary } = run;
-    io.stdout(renderSummary(summary));
-    if (values.json) io.stdout(JSON.stringify({ ...summary, itemsWritten: run.itemsWritten }));
+export const sweep = defineCommand({
+  name: 'sweep',
+  summary: 'read every customer balance once, store history, raise alerts',
+  usage: 'sweep [options]',
+  description: `Reads every customer balance once, stores history, raises alerts.
+Credentials: VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (the partner's). Local tables are created if missing;
+--data-dir also holds alerts.jsonl. With --json, stdout holds only the summary as one JSON document
+(alerts and the readable summary go to stderr).
+Exit status: 0 every listed account was read, 1 some were not (the reason on stderr), 2 a fatal error.`,
+  options: OPTIONS,
+  async run({ values, io }) {
+    const format = resolveFormat(values, ['table', 'json']);
+    const { summary, itemsWritten } = await runSweepWith(values, io);
+    if (format === 'json') io.stderr(renderSummary(summary));
+    await writeOutput(io, format, {
+      table: () => renderSummary(summary),
+      json: () => ({ ...summary, itemsWritten }),
+    });
     if (!summary.complete) {
       io.stderr(`vobiz-balance sweep: incomplete: ${incompleteReason(summary)}`);
       return 1;
     }
     return 0;
-  } catch (error) {
-    io.stderr(
-      `vobiz-balance sweep: ${error instanceof FatalError ? '' : 'unexpected error: '}${oneLine(error)}`,
-    );
-    return 2;
-  }
+  },
+});
+
+/** The sweep's flags, parsed as the command parses them (for npm start and the benchmark). */
+export function parseSweepArgs(argv: readonly string[]): SweepValues {
+  return parseCommandLine(argv, { ...OPTIONS, ...HELP_OPTION }).values;
 }
 
-export function parseSweepArgs(argv: string[]) {
-  return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+/** What a sweep prints to and reads from; npm start and the benchmark pass their own. */
+export type SweepIO = Pick<CliIO, 'stdout' | 'stderr' | 'env' | 'clock'>;
+
+export interface SweepRun {
+  summary: SweepSummary;
+  itemsWritten: number;
 }
 
 export function incompleteReason(summary: SweepSummary): string {
@@ -140,83 +149,25 @@ export function incompleteReason(summary: SweepSummary): string {
   return parts.join('; ');
 }
 
-function numberOption(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value))
-    throw new ConfigError(`--${name} must be a number, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-function amountOption(name: string, text: string): string {
-  if (!isAmount(text))
-    throw new ConfigError(`--${name} must be a decimal amount such as 1000, got ${JSON.stringify(text)}`);
-  return parseAmount(text);
-}
-
-function currencyAmounts(flag: string, entries: string[] | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const entry of entries ?? []) {
-    const match = /^([A-Za-z]{3})=(.+)$/.exec(entry);
-    if (!match?.[1] || !match[2])
-      throw new ConfigError(`${flag} must look like USD=5, got ${JSON.stringify(entry)}`);
-    result[match[1].toUpperCase()] = match[2];
-  }
-  return result;
-}
-
-function currencyThresholds(entries: string[] | undefined): SweepConfigInput['currencyThresholds'] {
-  const result: Record<string, { low: string; critical?: string }> = {};
-  for (const entry of entries ?? []) {
-    const match = /^([A-Za-z]{3})=([^:]+)(?::(.+))?$/.exec(entry);
-    if (!match?.[1] || !match[2]) {
-      throw new ConfigError(
-        `--currency-threshold must look like USD=5 or USD=5:1, got ${JSON.stringify(entry)}`,
-      );
-    }
-    result[match[1].toUpperCase()] = match[3] ? { low: match[2], critical: match[3] } : { low: match[2] };
-  }
-  return result;
-}
-
 /** Builds the adapters from the parsed flags and runs one sweep; shared by the CLI and the demo. */
-export async function runSweepWith(
-  values: ReturnType<typeof parseSweepArgs>,
-  io: CommandIO,
-): Promise<SweepRun> {
-  const config = parseSweepConfig(
-    {
-      threshold: values.threshold,
-      critical: values.critical,
-      currencyThresholds: currencyThresholds(values['currency-threshold']),
-      hysteresisPercent: values['hysteresis-percent'],
-      reminderHours: numberOption('reminder-hours', values['reminder-hours']),
-      timezone: values.timezone,
-      alertPostpaid: values['alert-postpaid'],
-      alertInactive: values['alert-inactive'],
-      concurrency: numberOption('concurrency', values.concurrency),
-      requestsPerSecond: numberOption('rps', values.rps) ?? null,
-      retentionDays: numberOption('retention-days', values['retention-days']),
-      forecastHorizonHours: numberOption('forecast-horizon-hours', values['forecast-horizon-hours']),
-      minHistoryHours: numberOption('min-history-hours', values['min-history-hours']),
-      spikeFactor: values['spike-factor'],
-      spikeMinAmount: values['spike-min-amount'],
-      spikeMinAmounts: currencyAmounts('--spike-min', values['spike-min']),
-    },
-    'options',
-  );
-  const partnerThreshold =
-    values['partner-threshold'] === undefined
-      ? null
-      : amountOption('partner-threshold', values['partner-threshold']);
-  const now = values.now === undefined ? undefined : parseInstant(values.now);
-  if (now === null)
+export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<SweepRun> {
+  // With JSON on stdout, the alerts printed as they go out are for a person: stderr.
+  const print = resolveFormat(values, ['table', 'json']) === 'json' ? io.stderr : io.stdout;
+  const config = sweepConfig(values);
+  const partnerThreshold = amountFlag('--partner-threshold', values['partner-threshold']);
+  const clock = clockOf(io);
+  const now = values.now === undefined ? undefined : resolveNow(values.now, clock);
+  const deadlineSeconds = decimalNumber(values['deadline-seconds']);
+  if (deadlineSeconds !== undefined && !(deadlineSeconds > 0)) {
     throw new ConfigError(
-      `--now must be an ISO time with a zone, e.g. 2026-11-27T09:00:00Z, got ${JSON.stringify(values.now)}`,
+      `--deadline-seconds must be a number of seconds above 0, got ${JSON.stringify(values['deadline-seconds'])}`,
     );
-  const deadlineSeconds = numberOption('deadline-seconds', values['deadline-seconds']);
-  if (deadlineSeconds !== undefined && deadlineSeconds <= 0)
-    throw new ConfigError('--deadline-seconds must be positive');
+  }
+  const timeoutMs = wholeNumber('--timeout-ms', values['timeout-ms'], {
+    min: 1,
+    max: 600_000,
+    fallback: 10_000,
+  });
 
   const authId = io.env.VOBIZ_AUTH_ID?.trim();
   const authToken = io.env.VOBIZ_AUTH_TOKEN?.trim();
@@ -227,10 +178,10 @@ export async function runSweepWith(
     baseUrl: values['base-url'] ?? DEFAULT_BASE_URL,
     authId,
     authToken,
-    timeoutMs: numberOption('timeout-ms', values['timeout-ms']),
+    timeoutMs,
+    now: clock,
   });
 
-  const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
   return withStore(storeTarget(values, io.env), { create: true }, async ({ client, tableName }) => {
     const store = createDynamoStore({
       client,
@@ -238,15 +189,13 @@ export async function runSweepWith(
       retentionDays: config.retentionDays,
       timezone: config.timezone,
     });
-    const notifier = createFileNotifier({
-      alertsFile: resolve(values['alerts-file'] ?? join(dataDir, 'alerts.jsonl')),
-      print: io.stdout,
-    });
+    const started = clock();
     const summary = await runSweep(
       {
         vobiz,
         store,
-        notifier,
+        notifier: createNotifier(values, print),
+        clock,
         log: values.verbose ? (event) => io.stderr(describeEvent(event)) : undefined,
       },
       {
@@ -254,12 +203,113 @@ export async function runSweepWith(
         sweepId: `sweep-${randomUUID()}`,
         now,
         partnerThreshold,
-        deadline: deadlineSeconds === undefined ? undefined : Date.now() + deadlineSeconds * 1000,
+        deadline: deadlineSeconds === undefined ? undefined : started + deadlineSeconds * 1000,
         publishReserveMs: deadlineSeconds === undefined ? undefined : Math.min(5_000, deadlineSeconds * 100),
       },
     );
     return { summary, itemsWritten: store.stats().itemsWritten };
   });
+}
+
+/** Where notifications go: appended to the alerts file, each printed as it is delivered. */
+function createNotifier(values: SweepValues, print: (line: string) => void): NotifierPort {
+  const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
+  return createFileNotifier({
+    alertsFile: resolve(values['alerts-file'] ?? join(dataDir, 'alerts.jsonl')),
+    print,
+  });
+}
+
+/** The sweep's settings from its flags; a bad one is named by its flag, with what was given. */
+function sweepConfig(values: SweepValues): SweepConfig {
+  const currencyThresholds = currencyEntries(
+    '--currency-threshold',
+    values['currency-threshold'],
+    /^([^:]+)(?::(.+))?$/,
+  );
+  const spikeMins = currencyEntries('--spike-min', values['spike-min'], /^(.+)$/);
+  return parseSweepConfig(
+    {
+      threshold: values.threshold,
+      critical: values.critical,
+      currencyThresholds: Object.fromEntries(
+        [...currencyThresholds].map(([currency, { match }]) => [
+          currency,
+          match[2] ? { low: match[1], critical: match[2] } : { low: match[1] },
+        ]),
+      ),
+      hysteresisPercent: values['hysteresis-percent'],
+      reminderHours: decimalNumber(values['reminder-hours']),
+      timezone: values.timezone,
+      alertPostpaid: values['alert-postpaid'],
+      alertInactive: values['alert-inactive'],
+      concurrency: decimalNumber(values.concurrency),
+      requestsPerSecond: decimalNumber(values.rps) ?? null,
+      retentionDays: decimalNumber(values['retention-days']),
+      forecastHorizonHours: decimalNumber(values['forecast-horizon-hours']),
+      minHistoryHours: decimalNumber(values['min-history-hours']),
+      spikeFactor: values['spike-factor'],
+      spikeMinAmount: values['spike-min-amount'],
+      spikeMinAmounts: Object.fromEntries(
+        [...spikeMins].map(([currency, { match }]) => [currency, match[1]]),
+      ),
+    },
+    (path, message) => {
+      const [key = '', currency, part] = path;
+      if (key === 'currencyThresholds' || key === 'spikeMinAmounts') {
+        const flag = key === 'currencyThresholds' ? '--currency-threshold' : '--spike-min';
+        const entry = (key === 'currencyThresholds' ? currencyThresholds : spikeMins).get(currency ?? '');
+        return `${flag} ${[part, message].filter(Boolean).join(' ')}, got ${JSON.stringify(entry?.text)}`;
+      }
+      const option = SETTING_OPTIONS[key as keyof typeof SETTING_OPTIONS];
+      return `--${option} ${message}, got ${JSON.stringify(values[option])}`;
+    },
+  );
+}
+
+/** The option that sets each sweep setting, to name it, with what was typed, in an error. */
+const SETTING_OPTIONS = {
+  threshold: 'threshold',
+  critical: 'critical',
+  hysteresisPercent: 'hysteresis-percent',
+  reminderHours: 'reminder-hours',
+  timezone: 'timezone',
+  concurrency: 'concurrency',
+  requestsPerSecond: 'rps',
+  retentionDays: 'retention-days',
+  forecastHorizonHours: 'forecast-horizon-hours',
+  minHistoryHours: 'min-history-hours',
+  spikeFactor: 'spike-factor',
+  spikeMinAmount: 'spike-min-amount',
+} as const satisfies Partial<Record<keyof SweepConfig, keyof typeof OPTIONS>>;
+
+/** `C=...` entries of a repeatable flag, by upper-cased currency, each with what was typed. */
+function currencyEntries(
+  flag: string,
+  entries: readonly string[] | undefined,
+  value: RegExp,
+): Map<string, { text: string; match: RegExpExecArray }> {
+  const result = new Map<string, { text: string; match: RegExpExecArray }>();
+  const example = flag === '--spike-min' ? 'USD=5' : 'USD=5 or USD=5:1';
+  for (const text of entries ?? []) {
+    const [, currency, rest] = /^([A-Za-z]{3})=(.+)$/.exec(text) ?? [];
+    const match = rest === undefined ? null : value.exec(rest);
+    if (!currency || !match)
+      throw new ConfigError(`${flag} must look like ${example}, got ${JSON.stringify(text)}`);
+    result.set(currency.toUpperCase(), { text, match });
+  }
+  return result;
+}
+
+function amountFlag(flag: string, text: string | undefined): string | null {
+  if (text === undefined) return null;
+  if (!isAmount(text)) {
+    throw new ConfigError(`${flag} must be a decimal amount such as 1000, got ${JSON.stringify(text)}`);
+  }
+  const amount = parseAmount(text);
+  if (lessThan(amount, '0'))
+    throw new ConfigError(`${flag} must not be negative, got ${JSON.stringify(text)}`);
+  return amount;
 }
 
 function describeEvent(event: SweepEvent): string {

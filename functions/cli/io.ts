@@ -1,0 +1,25 @@
+/** What a command may touch of the outside world: the process's, or a test's capture. */
+export interface CliIO {
+  /** One line for stdout (the newline is added). */
+  stdout(line: string): void;
+  /** One line for stderr (the newline is added). */
+  stderr(line: string): void;
+  /** Bytes for stdout exactly as given: CSV keeps its CRLF, a JSON document its last newline. */
+  write(chunk: string): void;
+  env: Record<string, string | undefined>;
+  /** Epoch milliseconds; the real clock unless a test injects one. */
+  clock?: () => number;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: (line) => process.stdout.write(`${line}\n`),
+    stderr: (line) => process.stderr.write(`${line}\n`),
+    write: (chunk) => process.stdout.write(chunk),
+    env: process.env,
+  };
+}
+
+export function clockOf(io: Pick<CliIO, 'clock'>): () => number {
+  return io.clock ?? Date.now;
+}
