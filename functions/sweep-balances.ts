@@ -10,7 +10,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createDynamoStore } from './adapters/dynamodb/store.ts';
 import { createSecretCredentials } from './adapters/secrets/secret-credentials.ts';
-import { createSnsNotifier } from './adapters/sns/sns-notifier.ts';
+import { createSnsChannel } from './adapters/sns/sns-channel.ts';
 import { createVobizClient } from './adapters/vobiz/client.ts';
 import { METRICS } from './contract/metrics.ts';
 import { parseHandlerEnv } from './handler/handler-env.ts';
@@ -32,7 +32,7 @@ export const handler = createSweepHandler({
     retentionDays: env.sweep.retentionDays,
     timezone: env.sweep.timezone,
   }),
-  notifier: createSnsNotifier({
+  notifier: createSnsChannel({
     client: new SNSClient({ requestHandler }),
     topicArn: env.alertTopicArn,
     digestSize: env.digestSize,

@@ -65,6 +65,32 @@ export interface StorePort {
 
 export type PublishOutcome = { id: string; ok: true } | { id: string; ok: false; error: string };
 
+/** What a channel is told besides the notifications. */
+export interface PublishOptions {
+  /**
+   * Awaited after each batch with the ids that batch delivered for the first time, before the next
+   * batch goes out: the caller settles its outbox in between, so a crash repeats at most one batch.
+   * An error it throws stops the sending and is rethrown.
+   */
+  onAccepted?: (ids: readonly string[]) => Promise<void>;
+  /**
+   * Milliseconds left for publishing, by the caller's clock: no batch, attempt or wait starts that would
+   * outlast it, and what is left is refused, to be sent next time. Unbounded when absent.
+   */
+  timeLeft?: () => number;
+}
+
+/**
+ * One way out for notifications: SNS, the alerts file, a webhook. Adapters implement it;
+ * a notifier fans out over several (notifier.ts).
+ */
+export interface ChannelPort {
+  /** Recorded on each outbox entry the channel accepted, so keep it stable: 'sns', 'file', 'webhook'. */
+  readonly name: string;
+  /** Sends the notifications (planned into messages by digest.ts) in batches; reports each accepted or refused. */
+  publish(notifications: readonly Notification[], options?: PublishOptions): Promise<PublishOutcome[]>;
+}
+
 export interface NotifierPort {
   /** Delivers notifications; reports per notification whether it was accepted. */
   publish(notifications: readonly Notification[]): Promise<PublishOutcome[]>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createDynamoStore } from '../../adapters/dynamodb/store.ts';
-import { createFileNotifier } from '../../adapters/local/file-notifier.ts';
+import { createFileChannel } from '../../adapters/local/file-channel.ts';
 import { createVobizClient } from '../../adapters/vobiz/client.ts';
 import { parseSweepConfig, type SweepConfig } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
@@ -214,7 +214,7 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
 /** Where notifications go: appended to the alerts file, each printed as it is delivered. */
 function createNotifier(values: SweepValues, print: (line: string) => void): NotifierPort {
   const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
-  return createFileNotifier({
+  return createFileChannel({
     alertsFile: resolve(values['alerts-file'] ?? join(dataDir, 'alerts.jsonl')),
     print,
   });
