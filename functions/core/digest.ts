@@ -84,12 +84,18 @@ function digests(sorted: Notification[], budget: DigestBudget): Message[] {
   const whole = digest(sorted, sorted, null);
   const size = measure(whole);
   if (size <= budget.maxDigestBytes) return [whole];
-  const perNotification = Math.ceil(size / sorted.length);
-  const perPart = Math.max(1, Math.floor(budget.maxDigestBytes / perNotification));
-  const parts = Math.ceil(sorted.length / perPart);
-  return Array.from({ length: parts }, (_, i) =>
-    digest(sorted, sorted.slice(i * perPart, (i + 1) * perPart), { part: i + 1, of: parts }),
-  );
+  // Cut by the average size, then halve any part that still does not fit (names differ in length),
+  // measured with the widest part label there could be.
+  const perPart = Math.max(1, Math.floor(budget.maxDigestBytes / Math.ceil(size / sorted.length)));
+  const widest = { part: sorted.length, of: sorted.length };
+  const fitted = (slice: Notification[]): Notification[][] => {
+    if (slice.length <= 1 || measure(digest(sorted, slice, widest)) <= budget.maxDigestBytes) return [slice];
+    const half = Math.ceil(slice.length / 2);
+    return [...fitted(slice.slice(0, half)), ...fitted(slice.slice(half))];
+  };
+  const slices: Notification[][] = [];
+  for (let i = 0; i < sorted.length; i += perPart) slices.push(...fitted(sorted.slice(i, i + perPart)));
+  return slices.map((slice, i) => digest(sorted, slice, { part: i + 1, of: slices.length }));
 }
 
 function single(n: Notification): Message {
