@@ -114,11 +114,16 @@ export interface Notification {
   spend?: { lastHour: string; hourlyAverage: string };
 }
 
-/** A notification waiting in an account's outbox until a notifier accepts it. */
+/** A notification waiting in an account's outbox until every channel accepted it. */
 export interface PendingNotification extends Notification {
   /** The sweep that currently owns delivery; others leave it alone until claimUntil. */
   claimedBy: string;
   claimUntil: string;
+  /**
+   * The channels that already accepted it ('sns', 'file', 'webhook'); absent: none yet. It leaves
+   * the outbox once every configured channel is here, and a retry goes only to the others.
+   */
+  deliveredTo?: string[];
 }
 
 /** What the store keeps per account; everything the policy needs to decide the next step. */
