@@ -119,6 +119,7 @@ function summary(sweepId: string, startedAt: string, overrides: Partial<SweepSum
     totals: { INR: '12345.67891' },
     notifications: [],
     pendingNotifications: 0,
+    delivery: [],
     failures: [],
     complete: false,
     stoppedReason: null,

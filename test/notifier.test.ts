@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createNotifier, type Deliverable } from '../functions/core/notifier.ts';
-import type { ChannelPort, PublishOptions, PublishOutcome } from '../functions/core/ports.ts';
+import { createNotifier } from '../functions/core/notifier.ts';
+import type { ChannelPort, Deliverable, PublishOptions, PublishOutcome } from '../functions/core/ports.ts';
 import type { Notification } from '../functions/core/types.ts';
 import { notification } from './support/notifications.ts';
 

@@ -1,5 +1,5 @@
 import { oneLine } from './errors.ts';
-import type { ChannelPort } from './ports.ts';
+import type { ChannelPort, ChannelReport, NotifierPort } from './ports.ts';
 import type { Notification } from './types.ts';
 
 /**
@@ -14,36 +14,7 @@ import type { Notification } from './types.ts';
  * before the next goes out: a crash repeats at most the one batch in flight.
  */
 
-export interface Deliverable {
-  notification: Notification;
-  /** Channels that already accepted it. */
-  deliveredTo: readonly string[];
-}
-
-export interface ChannelReport {
-  channel: string;
-  /** Notifications this channel accepted in this publish. */
-  accepted: number;
-  /** Notifications this channel was given but did not accept: they wait for a later sweep. */
-  refused: number;
-  /** Why, in one line (the first refusal's reason); null when nothing was refused. */
-  error: string | null;
-}
-
-export interface FanOutOptions {
-  /** Awaited after each batch a channel accepted, before anything else goes out. */
-  onAccepted: (channel: string, ids: readonly string[]) => Promise<void>;
-  /** Milliseconds left for publishing, by the caller's clock (see PublishOptions). */
-  timeLeft?: () => number;
-}
-
-export interface Notifier {
-  /** The configured channels' names: an entry is delivered once all of them accepted it. */
-  readonly channels: readonly string[];
-  publish(pending: readonly Deliverable[], options: FanOutOptions): Promise<ChannelReport[]>;
-}
-
-export function createNotifier(channels: readonly ChannelPort[]): Notifier {
+export function createNotifier(channels: readonly ChannelPort[]): NotifierPort {
   const names = channels.map((c) => c.name);
   if (new Set(names).size !== names.length) throw new Error(`channel names must differ: ${names.join(', ')}`);
   return {
@@ -62,8 +33,8 @@ export function createNotifier(channels: readonly ChannelPort[]): Notifier {
 async function publishTo(
   channel: ChannelPort,
   todo: Notification[],
-  onAccepted: FanOutOptions['onAccepted'],
-  timeLeft: FanOutOptions['timeLeft'],
+  onAccepted: (channel: string, ids: readonly string[]) => Promise<void>,
+  timeLeft: (() => number) | undefined,
 ): Promise<ChannelReport> {
   const report: ChannelReport = { channel: channel.name, accepted: 0, refused: 0, error: null };
   if (todo.length === 0) return report;

@@ -91,9 +91,39 @@ export interface ChannelPort {
   publish(notifications: readonly Notification[], options?: PublishOptions): Promise<PublishOutcome[]>;
 }
 
+/** A notification to deliver, with the channels that already accepted it. */
+export interface Deliverable {
+  notification: Notification;
+  deliveredTo: readonly string[];
+}
+
+/** How one channel fared in one publish. */
+export interface ChannelReport {
+  channel: string;
+  /** Notifications this channel accepted. */
+  accepted: number;
+  /** Notifications this channel was given but did not accept: they wait for a later sweep. */
+  refused: number;
+  /** Why, in one line (the first refusal's reason); null when nothing was refused. */
+  error: string | null;
+}
+
+/** What the sweep delivers through: every configured channel (notifier.ts fans out). */
 export interface NotifierPort {
-  /** Delivers notifications; reports per notification whether it was accepted. */
-  publish(notifications: readonly Notification[]): Promise<PublishOutcome[]>;
+  /** The configured channels' names: an outbox entry is delivered once all of them accepted it. */
+  readonly channels: readonly string[];
+  /**
+   * Gives each notification to each channel not in its `deliveredTo`. `onAccepted` is awaited after
+   * every batch a channel accepted, before anything else goes out; an error it throws stops the
+   * publish and is rethrown. A channel's own failure is reported, never thrown.
+   */
+  publish(
+    pending: readonly Deliverable[],
+    options: {
+      onAccepted: (channel: string, ids: readonly string[]) => Promise<void>;
+      timeLeft?: () => number;
+    },
+  ): Promise<ChannelReport[]>;
 }
 
 export type { Account };

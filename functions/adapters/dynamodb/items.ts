@@ -343,6 +343,7 @@ export function sweepToItem(s: SweepSummary, retentionDays: number): Item {
     notificationCount: s.notifications.length,
     notificationsByType,
     pendingNotifications: s.pendingNotifications,
+    delivery: s.delivery.map((d) => ({ ...d, error: d.error?.slice(0, 500) ?? null })),
     failureCount: s.failed,
     failures: s.failures
       .slice(0, MAX_STORED_FAILURES)
