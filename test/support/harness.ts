@@ -3,7 +3,7 @@ import { startEmbeddedDynamo } from '../../functions/adapters/local/embedded-dyn
 import { createVobizClient, type VobizClientOptions } from '../../functions/adapters/vobiz/client.ts';
 import { parseSweepConfig, type SweepConfigInput } from '../../functions/core/config.ts';
 import { createNotifier } from '../../functions/core/notifier.ts';
-import type { ChannelPort, PublishOptions, PublishOutcome } from '../../functions/core/ports.ts';
+import type { ChannelPort, PublishOptions, PublishOutcome, StorePort } from '../../functions/core/ports.ts';
 import { runSweep, type SweepOptions } from '../../functions/core/sweep.ts';
 import type { Notification } from '../../functions/core/types.ts';
 import { type SimOptions, type Simulator, startSimulator } from '../../sim/server.ts';
@@ -24,6 +24,8 @@ export interface Harness {
       clock?: () => number;
       /** Instead of the recording channel. */
       channels?: ChannelPort[];
+      /** Instead of the harness's store (a wrapper around it). */
+      store?: StorePort;
     },
   ): ReturnType<typeof runSweep>;
   close(): Promise<void>;
@@ -67,7 +69,7 @@ export async function startHarness(simOptions: SimOptions = {}): Promise<Harness
     sim,
     store,
     notifier,
-    sweep: ({ settings, client, clock, channels, ...options } = {}) =>
+    sweep: ({ settings, client, clock, channels, store: storeOverride, ...options } = {}) =>
       runSweep(
         {
           ...(clock ? { clock } : {}),
@@ -81,7 +83,7 @@ export async function startHarness(simOptions: SimOptions = {}): Promise<Harness
             ...(clock ? { now: clock } : {}),
             ...client,
           }),
-          store,
+          store: storeOverride ?? store,
           notifier: createNotifier(channels ?? [notifier]),
         },
         { config: parseSweepConfig(settings ?? {}), sweepId: `sweep-${++sweepCounter}`, ...options },
