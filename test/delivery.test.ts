@@ -133,6 +133,29 @@ describe('delivery to the alerts file and a webhook', () => {
     expect(outbox.length).toBeGreaterThan(0);
     expect(outbox.map((n) => n.deliveredTo)).toEqual(outbox.map(() => ['file']));
   });
+
+  it('lets entries go, sending nothing, once the channel they waited for is no longer configured', async () => {
+    // Arrange
+    const h = await harness();
+    const r = await receiver();
+    r.respond = () => ({ status: 500 });
+    const file = alertsFile();
+    const first = await h.sweep({
+      channels: [createFileChannel({ alertsFile: file, print: () => {} }), webhookTo(r)],
+    });
+
+    // Act
+    const fileOnly = await h.sweep({ channels: [createFileChannel({ alertsFile: file, print: () => {} })] });
+
+    // Assert
+    expect(first.pendingNotifications).toBeGreaterThan(0);
+    expect(fileOnly.pendingNotifications).toBe(0);
+    expect(fileOnly.notifications).toHaveLength(first.pendingNotifications);
+    expect(fileOnly.delivery).toEqual([{ channel: 'file', accepted: 0, pending: 0, error: null }]);
+    expect(fileLines(file)).toHaveLength(first.pendingNotifications);
+    const authId = fileLines(file)[0]?.authId ?? '';
+    expect((await h.store.getState(authId))?.outbox).toEqual([]);
+  });
 });
 
 /** How many first alerts the simulator's seeded balances call for (alertable and below 100). */
