@@ -18,7 +18,7 @@ import type { Account, AccountPage, AccountState, Snapshot, SweepSummary } from 
  * 2. read each balance with bounded concurrency (and an optional rate cap);
  * 3. take each account's step (account-step.ts) and write state + snapshot only when something
  *    changed, claiming any new notification in the same conditional write;
- * 4. deliver what this sweep owns, then remove it from the outbox or release it (delivery.ts);
+ * 4. deliver what this sweep owns on every channel, settling each accepted batch at once (delivery.ts);
  * 5. record the sweep and return its summary.
  */
 
