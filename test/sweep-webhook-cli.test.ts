@@ -2,14 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../functions/cli/main.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
-import { capture } from './support/history.ts';
+import { runCli } from './support/cli.ts';
 import { type Receiver, signatureValid, startReceiver } from './support/webhook-receiver.ts';
 
 /*
- * `vobiz-balance sweep --webhook-url`, driven in-process through main(argv, io): the simulator
- * over HTTP, the embedded store on disk, a webhook receiver on 127.0.0.1.
+ * `vobiz-balance sweep --webhook-url`, run in this process through `main`: the simulator over
+ * HTTP, the embedded store on disk, a webhook receiver on 127.0.0.1.
  */
 
 const SECRET = 'cli-webhook-secret';
@@ -41,10 +40,14 @@ function env(extra: Record<string, string> = {}) {
   return { VOBIZ_AUTH_ID: sim.partner.authId, VOBIZ_AUTH_TOKEN: sim.partner.authToken, ...extra };
 }
 
+/** With --json: the summary on stdout; on stderr, the command's own lines (alerts and the readable summary left out). */
 async function sweep(dataDir: string, extraEnv: Record<string, string>, args: string[] = []) {
-  const io = capture(env(extraEnv));
-  const code = await main(['sweep', '--base-url', sim.url, '--data-dir', dataDir, '--json', ...args], io);
-  return { code, io, summary: JSON.parse(io.out.at(-1) ?? '{}') as Record<string, unknown> };
+  const run = await runCli(['sweep', '--base-url', sim.url, '--data-dir', dataDir, '--json', ...args], {
+    env: env(extraEnv),
+  });
+  const said = run.stderr.split('\n').filter((line) => line.startsWith('vobiz-balance'));
+  const summary = run.code === 2 ? {} : (JSON.parse(run.stdout) as Record<string, unknown>);
+  return { code: run.code, said, summary };
 }
 
 function alertIds(dataDir: string): string[] {
@@ -60,13 +63,13 @@ describe('vobiz-balance sweep --webhook-url', () => {
     const dataDir = join(dir, `run-${++runs}`);
 
     // Act
-    const { code, io, summary } = await sweep(dataDir, { VOBIZ_BALANCE_WEBHOOK_SECRET: SECRET }, [
+    const { code, said, summary } = await sweep(dataDir, { VOBIZ_BALANCE_WEBHOOK_SECRET: SECRET }, [
       '--webhook-url',
       receiver.url,
     ]);
 
     // Assert
-    expect(io.err).toEqual([]);
+    expect(said).toEqual([]);
     expect(code).toBe(0);
     const ids = (summary.notifications as Array<{ id: string }>).map((n) => n.id);
     expect(ids.length).toBeGreaterThan(0);
@@ -106,7 +109,7 @@ describe('vobiz-balance sweep --webhook-url', () => {
     const pending = failed.summary.pendingNotifications as number;
     expect(pending).toBeGreaterThan(1);
     expect(failed.code).toBe(3);
-    expect(failed.io.err).toEqual([
+    expect(failed.said).toEqual([
       `vobiz-balance sweep: webhook refused delivery: webhook ${new URL(receiver.url).host}: HTTP 502: bad gateway (gave up after 3 attempts); ${pending} notification(s) pending for the next sweep`,
     ]);
     expect(failed.summary.delivery).toEqual([
@@ -114,7 +117,7 @@ describe('vobiz-balance sweep --webhook-url', () => {
       { channel: 'webhook', accepted: 0, pending, error: expect.any(String) },
     ]);
     expect(retried.code).toBe(0);
-    expect(retried.io.err).toEqual([]);
+    expect(retried.said).toEqual([]);
     expect(retried.summary.notifications).toHaveLength(pending);
     expect(accepted.length).toBeGreaterThan(0);
     expect(new Set(accepted).size).toBe(accepted.length);
@@ -128,26 +131,26 @@ describe('vobiz-balance sweep --webhook-url', () => {
     const dataDir = join(dir, `run-${++runs}`);
 
     // Act
-    const { code, io } = await sweep(dataDir, {}, ['--webhook-url', receiver.url]);
+    const { code, said } = await sweep(dataDir, {}, ['--webhook-url', receiver.url]);
 
     // Assert
     expect(code).toBe(2);
-    expect(io.err).toHaveLength(1);
-    expect(io.err[0]).toMatch(/^vobiz-balance sweep: VOBIZ_BALANCE_WEBHOOK_SECRET is not set: /);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^vobiz-balance sweep: VOBIZ_BALANCE_WEBHOOK_SECRET is not set: /);
     expect(existsSync(dataDir)).toBe(false);
     expect(receiver.requests).toEqual([]);
   });
 
   it('refuses plain http to anything but a loopback host, naming the option and the host only', async () => {
     // Act
-    const { code, io } = await sweep(join(dir, `run-${++runs}`), { VOBIZ_BALANCE_WEBHOOK_SECRET: SECRET }, [
+    const { code, said } = await sweep(join(dir, `run-${++runs}`), { VOBIZ_BALANCE_WEBHOOK_SECRET: SECRET }, [
       '--webhook-url',
       'http://hooks.example.com/services/T/B/SECRETPATH',
     ]);
 
     // Assert
     expect(code).toBe(2);
-    expect(io.err).toEqual([
+    expect(said).toEqual([
       'vobiz-balance sweep: --webhook-url must be https (plain http only to 127.0.0.1 or localhost), got http://hooks.example.com',
     ]);
   });
