@@ -10,9 +10,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createDynamoStore } from './adapters/dynamodb/store.ts';
 import { createSecretCredentials } from './adapters/secrets/secret-credentials.ts';
-import { createSnsNotifier } from './adapters/sns/sns-notifier.ts';
+import { createSnsChannel } from './adapters/sns/sns-channel.ts';
 import { createVobizClient } from './adapters/vobiz/client.ts';
+import { createWebhookChannel } from './adapters/webhook/webhook-channel.ts';
+import { createWebhookSecret } from './adapters/webhook/webhook-secret.ts';
 import { METRICS } from './contract/metrics.ts';
+import { createNotifier } from './core/notifier.ts';
 import { parseHandlerEnv } from './handler/handler-env.ts';
 import { createRunGuard } from './handler/run-guard.ts';
 import { createSweepHandler } from './handler/sweep-handler.ts';
@@ -23,6 +26,7 @@ const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS
 // Every call has a timeout, so a stuck connection cannot eat the invocation's deadline.
 const requestHandler = { connectionTimeout: 2_000, requestTimeout: 10_000 };
 const dynamo = new DynamoDBClient({ requestHandler });
+const secrets = new SecretsManagerClient({ requestHandler });
 
 export const handler = createSweepHandler({
   env,
@@ -32,16 +36,24 @@ export const handler = createSweepHandler({
     retentionDays: env.sweep.retentionDays,
     timezone: env.sweep.timezone,
   }),
-  notifier: createSnsNotifier({
-    client: new SNSClient({ requestHandler }),
-    topicArn: env.alertTopicArn,
-    digestSize: env.digestSize,
-  }),
+  // SNS first: the channel every deployment has, so a slow webhook never delays it.
+  notifier: createNotifier([
+    createSnsChannel({
+      client: new SNSClient({ requestHandler }),
+      topicArn: env.alertTopicArn,
+      digestSize: env.digestSize,
+    }),
+    ...(env.webhookSecretId
+      ? [
+          createWebhookChannel({
+            target: createWebhookSecret({ client: secrets, secretId: env.webhookSecretId }),
+            digestSize: env.digestSize,
+          }),
+        ]
+      : []),
+  ]),
   guard: createRunGuard({ client: dynamo, tableName: env.tableName }),
-  credentials: createSecretCredentials({
-    client: new SecretsManagerClient({ requestHandler }),
-    secretId: env.secretId,
-  }),
+  credentials: createSecretCredentials({ client: secrets, secretId: env.secretId }),
   vobizFor: ({ authId, authToken }) => createVobizClient({ baseUrl: env.apiBaseUrl, authId, authToken }),
   logger,
   metrics,

@@ -113,11 +113,11 @@ export class SweepAlarms extends Construct {
     });
 
     // One failed publish is retried by the next sweep; still undelivered two sweeps running
-    // means alerts are not reaching anyone (topic, key policy or SNS itself).
+    // means alerts are not reaching someone (topic, key policy, SNS itself, or the webhook's receiver).
     this.undelivered = new Alarm(this, 'UndeliveredNotifications', {
       alarmName: `${prefix}notifications-undelivered`,
       alarmDescription:
-        'Notifications were decided but SNS did not accept them, in two sweeps in a row. They wait in the table and go out once publishing works.',
+        'Notifications were decided but a channel (SNS or the webhook) did not accept them, in two sweeps in a row. They wait in the table and go out to that channel once it works; the sweep logs name the channel and the reason.',
       metric: sweepMetric(METRICS.pendingNotifications, 'Minimum', period),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

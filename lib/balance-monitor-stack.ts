@@ -60,6 +60,12 @@ export interface BalanceMonitorStackProps extends StackProps {
 /** What the partner puts into the created secret after the first deploy. */
 export const SECRET_PLACEHOLDER = JSON.stringify({ authId: PLACEHOLDER_VALUE, authToken: PLACEHOLDER_VALUE });
 
+/** What the webhook secret holds until its URL and shared secret are put in (see docs/DEPLOY.md). */
+export const WEBHOOK_SECRET_PLACEHOLDER = JSON.stringify({
+  url: PLACEHOLDER_VALUE,
+  secret: PLACEHOLDER_VALUE,
+});
+
 /**
  * Everything the monitor needs in one account and region, deployed with one command:
  * history table, credentials secret, alert and ops topics, the sweep function and its
@@ -68,6 +74,8 @@ export const SECRET_PLACEHOLDER = JSON.stringify({ authId: PLACEHOLDER_VALUE, au
 export class BalanceMonitorStack extends Stack {
   readonly table: ITable;
   readonly secret: ISecret;
+  /** Only with `webhook: true`: the webhook's URL and shared secret. */
+  readonly webhookSecret: Secret | null;
   readonly alertTopic: Topic;
   readonly opsTopic: Topic;
   readonly sweepFunction: SweepFunction;
@@ -101,6 +109,7 @@ export class BalanceMonitorStack extends Stack {
     this.secret = config.existingSecretName
       ? Secret.fromSecretNameV2(this, 'Credentials', config.existingSecretName)
       : this.placeholderSecret();
+    this.webhookSecret = config.webhook ? this.webhookPlaceholderSecret() : null;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -117,7 +126,8 @@ export class BalanceMonitorStack extends Stack {
 
     const role = new Role(this, 'SweepRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'The sweep function: its table, its secret, the alert topic, its log group; nothing else.',
+      description:
+        "The sweep function: its table, its secret (and the webhook's), the alert topic, its log group; nothing else.",
     });
     const logGroup = new LogGroup(this, 'SweepLogs', {
       retention: config.logRetentionDays as RetentionDays,
@@ -149,6 +159,7 @@ export class BalanceMonitorStack extends Stack {
         [ENV.partnerThreshold]: config.partnerThreshold,
         [ENV.digestSize]: String(config.digestSize),
         [ENV.schedulePeriodMinutes]: String(periodMinutes),
+        [ENV.webhookSecretId]: this.webhookSecret?.secretArn ?? '',
         POWERTOOLS_SERVICE_NAME: METRICS.service,
         POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
       },
@@ -207,6 +218,12 @@ export class BalanceMonitorStack extends Stack {
       value: config.existingSecretName ?? this.secret.secretName,
       description: 'Put {"authId": "...", "authToken": "..."} here',
     });
+    if (this.webhookSecret) {
+      new CfnOutput(this, 'WebhookSecretName', {
+        value: this.webhookSecret.secretName,
+        description: 'Put {"url": "https://...", "secret": "..."} here',
+      });
+    }
     new CfnOutput(this, 'FunctionName', {
       value: this.sweepFunction.functionName,
       description: 'The sweep function',
@@ -312,6 +329,24 @@ export class BalanceMonitorStack extends Stack {
     return secret;
   }
 
+  /**
+   * The webhook's URL and shared secret in a secret of their own: a Slack webhook URL is itself a
+   * credential, it belongs to whoever runs the chat rather than to the partner, and it rotates on its own.
+   */
+  private webhookPlaceholderSecret(): Secret {
+    const secret = new Secret(this, 'WebhookSecret', {
+      description: 'Webhook for Vobiz balance alerts: {"url": "https://...", "secret": "..."}',
+      // Not a secret: the handler recognises it and reports the webhook as not configured yet.
+      secretStringValue: SecretValue.unsafePlainText(WEBHOOK_SECRET_PLACEHOLDER),
+    });
+    Validations.of(cfn(secret)).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The value is a webhook URL issued by the receiving service (Slack or the partner own endpoint) and the secret shared with it; neither can be minted by a rotation function, so both are rotated by hand (put-secret-value), picked up within five minutes.',
+    });
+    return secret;
+  }
+
   private grantSweepPermissions(role: Role, logGroup: LogGroup, history: HistoryTable, key: Key): void {
     role.addToPolicy(
       new PolicyStatement({
@@ -350,6 +385,15 @@ export class BalanceMonitorStack extends Stack {
         resources: [this.secretArnForPolicy()],
       }),
     );
+    if (this.webhookSecret) {
+      role.addToPolicy(
+        new PolicyStatement({
+          sid: 'ReadWebhookSecret',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.webhookSecret.secretArn],
+        }),
+      );
+    }
     role.addToPolicy(
       new PolicyStatement({
         sid: 'PublishAlerts',

@@ -94,6 +94,8 @@ const stackSettingsSchema = z
       .refine((v) => !lessThan(v, '0'), { message: 'must not be negative' })
       .prefault('1000'),
     digestSize: intIn(1, 1000, 'a whole number from 1 to 1000').default(10),
+    /** Also post alerts to an HTTPS webhook, whose URL and shared secret live in a secret of their own. */
+    webhook: z.boolean({ error: 'must be true or false' }).default(false),
     alertEmails: emails,
     opsEmails: emails,
     /** Import this secret instead of creating one with a placeholder. */

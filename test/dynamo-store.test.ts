@@ -119,6 +119,7 @@ function summary(sweepId: string, startedAt: string, overrides: Partial<SweepSum
     totals: { INR: '12345.67891' },
     notifications: [],
     pendingNotifications: 0,
+    delivery: [],
     failures: [],
     complete: false,
     stoppedReason: null,
@@ -370,6 +371,24 @@ describe('exact money', () => {
 
     // Assert
     expect((await store.getState(authId))?.override).toEqual({ low: '250.50000' });
+  });
+
+  it('keeps the channels that accepted an outbox entry, and reads an entry that names none as accepted by none', async () => {
+    // Arrange
+    const store = storeOn();
+    const authId = newAuthId();
+    const claim = { claimedBy: 'sweep-1', claimUntil: '2026-11-27T08:15:00.000Z' };
+    const halfway = { ...notification(authId), id: `${authId}:a`, ...claim, deliveredTo: ['sns'] };
+    const fresh = { ...notification(authId), id: `${authId}:b`, ...claim };
+
+    // Act
+    await store.commit({ state: state(authId, { outbox: [halfway, fresh] }), expectedVersion: null });
+
+    // Assert
+    const outbox = (await store.getState(authId))?.outbox;
+    expect(outbox?.map((n) => n.deliveredTo)).toEqual([['sns'], undefined]);
+    const raw = await rawItem(keys.state(authId));
+    expect(raw?.outbox?.L?.map((entry) => entry.M?.deliveredTo)).toEqual([{ L: [{ S: 'sns' }] }, undefined]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSnsNotifier } from '../functions/adapters/sns/sns-notifier.ts';
+import { createSnsChannel } from '../functions/adapters/sns/sns-channel.ts';
 import type { Notification, NotificationType } from '../functions/core/types.ts';
 
 const sns = mockClient(SNSClient);
@@ -43,7 +43,7 @@ describe('SNS notifier', () => {
   it('publishes each notification with filterable attributes, a JSON document and readable email text', async () => {
     // Arrange
     acceptAll();
-    const notifier = createSnsNotifier({
+    const notifier = createSnsChannel({
       client: new SNSClient({ region: 'ap-south-1' }),
       topicArn: TOPIC,
       digestSize: 10,
@@ -64,6 +64,7 @@ describe('SNS notifier', () => {
       severity: { DataType: 'String', StringValue: 'critical' },
       auth_id: { DataType: 'String', StringValue: n.authId },
       currency: { DataType: 'String', StringValue: 'INR' },
+      idempotency_key: { DataType: 'String', StringValue: n.id },
     });
     const message = JSON.parse(entry?.Message ?? '{}') as Record<string, string>;
     expect(JSON.parse(message.default ?? '')).toEqual(n);
@@ -74,7 +75,7 @@ describe('SNS notifier', () => {
     // Arrange
     acceptAll();
     const name = `श्री गणेश ट्रेडर्स Café 北京 🚀 ${'Ünïcödé '.repeat(30)}`;
-    const notifier = createSnsNotifier({
+    const notifier = createSnsChannel({
       client: new SNSClient({ region: 'ap-south-1' }),
       topicArn: TOPIC,
       digestSize: 10,
@@ -98,7 +99,7 @@ describe('SNS notifier', () => {
   it('sends ten messages a call at most', async () => {
     // Arrange
     acceptAll();
-    const notifier = createSnsNotifier({
+    const notifier = createSnsChannel({
       client: new SNSClient({ region: 'ap-south-1' }),
       topicArn: TOPIC,
       digestSize: 100,
@@ -116,7 +117,7 @@ describe('SNS notifier', () => {
   it('turns a flood into one digest, most severe first, while critical ones still go out singly', async () => {
     // Arrange
     acceptAll();
-    const notifier = createSnsNotifier({
+    const notifier = createSnsChannel({
       client: new SNSClient({ region: 'ap-south-1' }),
       topicArn: TOPIC,
       digestSize: 10,
@@ -155,7 +156,7 @@ describe('SNS notifier', () => {
         Successful: rest.map((e) => ({ Id: e.Id, MessageId: 'x' })),
       };
     });
-    const notifier = createSnsNotifier({
+    const notifier = createSnsChannel({
       client: new SNSClient({ region: 'ap-south-1' }),
       topicArn: TOPIC,
       digestSize: 10,
@@ -175,7 +176,7 @@ describe('SNS notifier', () => {
   it('reports every notification as not delivered when SNS cannot be reached', async () => {
     // Arrange
     sns.on(PublishBatchCommand).rejects(new Error('connect ETIMEDOUT'));
-    const notifier = createSnsNotifier({
+    const notifier = createSnsChannel({
       client: new SNSClient({ region: 'ap-south-1' }),
       topicArn: TOPIC,
       digestSize: 10,
@@ -192,7 +193,7 @@ describe('SNS notifier', () => {
   it('splits a digest too large for one SNS message into parts that each fit', async () => {
     // Arrange
     acceptAll();
-    const notifier = createSnsNotifier({
+    const notifier = createSnsChannel({
       client: new SNSClient({ region: 'ap-south-1' }),
       topicArn: TOPIC,
       digestSize: 10,

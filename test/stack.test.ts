@@ -14,7 +14,11 @@ import { METRICS } from '../functions/contract/metrics.ts';
 import { TABLE_SCHEMA } from '../functions/contract/table-schema.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 import { parseHandlerEnv } from '../functions/handler/handler-env.ts';
-import { BalanceMonitorStack, SECRET_PLACEHOLDER } from '../lib/balance-monitor-stack.ts';
+import {
+  BalanceMonitorStack,
+  SECRET_PLACEHOLDER,
+  WEBHOOK_SECRET_PLACEHOLDER,
+} from '../lib/balance-monitor-stack.ts';
 import { CONTEXT_KEY, parseStackConfig, readStackConfig } from '../lib/config.ts';
 import { PROJECT_ROOT } from '../lib/sweep-function.ts';
 
@@ -119,6 +123,8 @@ let stack: BalanceMonitorStack;
 let template: Template;
 /** Emails, cron, imported secret, reserved concurrency: the non-default branches. */
 let configured: { app: App; stack: BalanceMonitorStack; template: Template };
+/** With the webhook channel on. */
+let webhooked: { app: App; stack: BalanceMonitorStack; template: Template };
 let appOut: string;
 let appSynth: Promise<{ code: number; stdout: string; stderr: string }>;
 let appBadSchedule: Promise<{ code: number; stdout: string; stderr: string }>;
@@ -342,6 +348,74 @@ describe('credentials secret', () => {
     expect(joined(read?.Resource)).toMatch(
       /:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:vobiz\/partner-credentials-\?{6}$/,
     );
+  });
+});
+
+describe('webhook secret', () => {
+  // Its own hook, so the shared one above keeps its time budget.
+  beforeAll(() => {
+    const withWebhook = buildApp({ webhook: true });
+    webhooked = { ...withWebhook, template: Template.fromStack(withWebhook.stack) };
+  });
+
+  it('does not exist by default, and the function learns that the channel is off', () => {
+    expect(stack.webhookSecret).toBeNull();
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.webhookSecretId]: '' }) },
+    });
+    expect(allowStatements(template).find((s) => s.Sid === 'ReadWebhookSecret')).toBeUndefined();
+    expect(Object.keys(template.findOutputs('WebhookSecretName'))).toEqual([]);
+  });
+
+  it('is created with a placeholder the handler recognises when the webhook is on, and named in an output', () => {
+    expect(JSON.parse(WEBHOOK_SECRET_PLACEHOLDER)).toEqual({ url: 'REPLACE_ME', secret: 'REPLACE_ME' });
+    const t = webhooked.template;
+    const secret = logicalId(webhooked.stack, webhooked.stack.webhookSecret as never);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: WEBHOOK_SECRET_PLACEHOLDER });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.webhookSecretId]: { Ref: secret } }) },
+    });
+    t.hasOutput('WebhookSecretName', { Value: Match.anyValue() });
+  });
+
+  it('may be read by the function, with exactly GetSecretValue on exactly that secret', () => {
+    const secret = logicalId(webhooked.stack, webhooked.stack.webhookSecret as never);
+    const reads = allowStatements(webhooked.template).filter((s) =>
+      list(s.Action as string).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(reads.map((s) => [s.Sid, s.Action, joined(s.Resource)])).toEqual([
+      [
+        'ReadCredentials',
+        'secretsmanager:GetSecretValue',
+        `<${logicalId(webhooked.stack, webhooked.stack.secret)}>`,
+      ],
+      ['ReadWebhookSecret', 'secretsmanager:GetSecretValue', `<${secret}>`],
+    ]);
+  });
+
+  it('passes an environment the handler reads back as the webhook channel on', () => {
+    const variables = new Capture();
+    webhooked.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: variables },
+    });
+    const env = Object.fromEntries(
+      Object.entries(variables.asObject()).map(([k, v]) => [
+        k,
+        typeof v === 'string'
+          ? v
+          : k === ENV.alertTopicArn
+            ? 'arn:aws:sns:ap-south-1:123456789012:alerts'
+            : 'arn',
+      ]),
+    );
+    expect(parseHandlerEnv(env).webhookSecretId).toBe('arn');
+    expect(parseHandlerEnv({ ...env, [ENV.webhookSecretId]: '' }).webhookSecretId).toBeNull();
+  });
+
+  it('leaves cdk-nag with nothing unacknowledged', () => {
+    expect(nagFindings(webhooked.app)).toEqual([]);
   });
 });
 

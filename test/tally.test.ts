@@ -95,6 +95,7 @@ describe('a tally', () => {
       partner: null,
       delivered: [],
       pending: 0,
+      channels: [],
     };
     const failed = { ...emptyTally(), failed: 1 };
     const unreached = { ...emptyTally(), unreached: 1 };

@@ -19,9 +19,11 @@ export const ENV = {
   digestSize: 'DIGEST_SIZE',
   /** The schedule's period in minutes: a delivery older than this is skipped. */
   schedulePeriodMinutes: 'SCHEDULE_PERIOD_MINUTES',
+  /** The secret holding the webhook's URL and shared secret; empty when the webhook channel is off. */
+  webhookSecretId: 'WEBHOOK_SECRET_ID',
 } as const;
 
-/** What the stack writes into a new secret until the partner puts the real credentials in it. */
+/** What the stack writes into a new secret's fields until someone puts the real values in it. */
 export const SECRET_PLACEHOLDER = 'REPLACE_ME';
 
 /** The Scheduler target's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */

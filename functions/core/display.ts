@@ -1,5 +1,5 @@
 import { formatAmount, roundAmount } from './money.ts';
-import type { Notification, Runway } from './types.ts';
+import type { Notification, NotificationType, Runway } from './types.ts';
 
 /**
  * Names come from the partner's customers and may hold anything: control characters,
@@ -14,27 +14,88 @@ export function displayName(name: string, maxLength = 60): string {
   return chars.length > maxLength ? `${chars.slice(0, maxLength - 1).join('')}…` : escaped;
 }
 
+/** The name on one line for a subject: control and direction characters become spaces. */
+export function plainName(name: string): string {
+  return name.replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim();
+}
+
 export type Severity = 'critical' | 'high' | 'warning' | 'info';
 
-/** For subscribers' filters and for ordering: the partner's own wallet running low blocks every top-up. */
+/**
+ * Everything said about a notification type, in one table: a new type fails the typecheck
+ * until it has its title (subjects), its line (what a person reads) and its severity (filters, order).
+ */
+interface Wording {
+  /** A few words for a subject: "Low balance". */
+  title(n: Notification): string;
+  /** One line: what happened, to whom (`who`), how much (`balance`), against which line. */
+  line(n: Notification, who: string, balance: string): string;
+  severity(n: Pick<Notification, 'level'>): Severity;
+}
+
+const WORDING: Record<NotificationType, Wording> = {
+  critical: {
+    title: () => 'CRITICAL balance',
+    line: (n, who, balance) =>
+      `CRITICAL ${who}: balance ${balance}, at or below the critical level ${formatAmount(n.thresholds.critical, n.currency)}`,
+    severity: () => 'critical',
+  },
+  low: {
+    title: () => 'Low balance',
+    line: (n, who, balance) =>
+      `LOW ${who}: balance ${balance}, below ${formatAmount(n.thresholds.low, n.currency)}`,
+    severity: () => 'warning',
+  },
+  reminder: {
+    title: (n) => `Still ${n.level === 'CRITICAL' ? 'critical' : 'low'}`,
+    line: (n, who, balance) =>
+      `STILL ${n.level} ${who}: balance ${balance}, below ${formatAmount(n.thresholds.low, n.currency)} since an earlier sweep`,
+    severity: (n) => (n.level === 'CRITICAL' ? 'critical' : 'warning'),
+  },
+  recovered: {
+    title: () => 'Balance recovered',
+    line: (n, who, balance) =>
+      `RECOVERED ${who}: balance ${balance}, back above ${formatAmount(n.thresholds.low, n.currency)}`,
+    severity: () => 'info',
+  },
+  forecast: {
+    title: () => 'Balance running out soon',
+    line: (n, who, balance) => `FORECAST ${who}: balance ${balance}, ${describeRunway(n.runway)}`,
+    severity: () => 'warning',
+  },
+  spike: {
+    title: () => 'Spend spike',
+    line: (n, who, balance) =>
+      `SPIKE ${who}: balance ${balance}, ${
+        n.spend
+          ? `spent ${formatAmount(roundAmount(n.spend.lastHour, 2), n.currency)} in the last hour against a usual ${formatAmount(roundAmount(n.spend.hourlyAverage, 2))}/h`
+          : 'spend in the last hour far above its usual rate'
+      }; ${describeRunway(n.runway)}`,
+    // A toll-fraud guard: money is leaving fast, whatever the balance.
+    severity: () => 'high',
+  },
+  partner_low: {
+    title: () => 'Partner wallet low',
+    line: (n, who, balance) =>
+      `PARTNER ${n.level} ${who}: the partner wallet holds ${balance}, below ${formatAmount(n.thresholds.low, n.currency)}; customers cannot be topped up`,
+    // The partner's own wallet running low blocks every top-up.
+    severity: (n) => (n.level === 'CRITICAL' ? 'critical' : 'high'),
+  },
+  partner_recovered: {
+    title: () => 'Partner wallet recovered',
+    line: (_n, who, balance) => `PARTNER RECOVERED ${who}: the partner wallet holds ${balance} again`,
+    severity: () => 'info',
+  },
+};
+
+/** For subscribers' filters and for ordering. */
 export function severityOf(n: Pick<Notification, 'type' | 'level'>): Severity {
-  switch (n.type) {
-    case 'critical':
-      return 'critical';
-    case 'partner_low':
-      return n.level === 'CRITICAL' ? 'critical' : 'high';
-    case 'spike':
-      // A toll-fraud guard: money is leaving fast, whatever the balance.
-      return 'high';
-    case 'low':
-    case 'forecast':
-      return 'warning';
-    case 'reminder':
-      return n.level === 'CRITICAL' ? 'critical' : 'warning';
-    case 'recovered':
-    case 'partner_recovered':
-      return 'info';
-  }
+  return WORDING[n.type].severity(n);
+}
+
+/** A few words for a subject line: "Low balance", "Still critical". */
+export function titleOf(n: Notification): string {
+  return WORDING[n.type].title(n);
 }
 
 const RANK: Record<Severity, number> = { critical: 0, high: 1, warning: 2, info: 3 };
@@ -58,34 +119,8 @@ export function describeRunway(runway: Runway | null | undefined): string {
 
 /** One readable line for a person: what happened, to whom, how much, against which line. */
 export function describeNotification(n: Notification): string {
-  const line = headline(n);
+  const who = `${displayName(n.name)} (${n.authId})`;
+  const line = WORDING[n.type].line(n, who, formatAmount(n.balance, n.currency));
   const runway = n.type === 'forecast' || n.type === 'spike' ? '' : describeRunway(n.runway);
   return runway ? `${line}; ${runway}` : line;
-}
-
-function headline(n: Notification): string {
-  const who = `${displayName(n.name)} (${n.authId})`;
-  const balance = formatAmount(n.balance, n.currency);
-  switch (n.type) {
-    case 'forecast':
-      return `FORECAST ${who}: balance ${balance}, ${describeRunway(n.runway)}`;
-    case 'spike':
-      return `SPIKE ${who}: balance ${balance}, ${
-        n.spend
-          ? `spent ${formatAmount(roundAmount(n.spend.lastHour, 2), n.currency)} in the last hour against a usual ${formatAmount(roundAmount(n.spend.hourlyAverage, 2))}/h`
-          : 'spend in the last hour far above its usual rate'
-      }; ${describeRunway(n.runway)}`;
-    case 'critical':
-      return `CRITICAL ${who}: balance ${balance}, at or below the critical level ${formatAmount(n.thresholds.critical, n.currency)}`;
-    case 'low':
-      return `LOW ${who}: balance ${balance}, below ${formatAmount(n.thresholds.low, n.currency)}`;
-    case 'reminder':
-      return `STILL ${n.level} ${who}: balance ${balance}, below ${formatAmount(n.thresholds.low, n.currency)} since an earlier sweep`;
-    case 'recovered':
-      return `RECOVERED ${who}: balance ${balance}, back above ${formatAmount(n.thresholds.low, n.currency)}`;
-    case 'partner_low':
-      return `PARTNER ${n.level} ${who}: the partner wallet holds ${balance}, below ${formatAmount(n.thresholds.low, n.currency)}; customers cannot be topped up`;
-    case 'partner_recovered':
-      return `PARTNER RECOVERED ${who}: the partner wallet holds ${balance} again`;
-  }
 }

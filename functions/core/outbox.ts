@@ -4,7 +4,7 @@ import type { AccountState, PendingNotification } from './types.ts';
 /**
  * The outbox on each account's state item is what makes notifications exactly-once in
  * effect: a notification is written (claimed by the deciding sweep) in the same
- * conditional write as the transition, and removed only after the notifier accepted it.
+ * conditional write as the transition, and removed only after every channel accepted it.
  */
 
 /** Takes over entries whose owner's claim ran out (a crashed sweep, a failed publish). */
@@ -29,6 +29,25 @@ export function ownedBy(state: AccountState, sweepId: string): PendingNotificati
 
 export function withoutEntries(state: AccountState, ids: ReadonlySet<string>): AccountState {
   return { ...state, outbox: state.outbox.filter((entry) => !ids.has(entry.id)) };
+}
+
+/**
+ * Records that `channel` accepted these entries; an entry that every configured channel has
+ * now accepted leaves the outbox.
+ */
+export function withAccepted(
+  state: AccountState,
+  ids: ReadonlySet<string>,
+  channel: string,
+  channels: readonly string[],
+): AccountState {
+  if (!state.outbox.some((entry) => ids.has(entry.id))) return state;
+  const outbox = state.outbox.flatMap((entry) => {
+    if (!ids.has(entry.id)) return [entry];
+    const deliveredTo = [...new Set([...(entry.deliveredTo ?? []), channel])];
+    return channels.every((c) => deliveredTo.includes(c)) ? [] : [{ ...entry, deliveredTo }];
+  });
+  return { ...state, outbox };
 }
 
 /** Gives up this sweep's claim so that the very next sweep retries delivery. */

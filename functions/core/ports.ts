@@ -65,9 +65,65 @@ export interface StorePort {
 
 export type PublishOutcome = { id: string; ok: true } | { id: string; ok: false; error: string };
 
+/** What a channel is told besides the notifications. */
+export interface PublishOptions {
+  /**
+   * Awaited after each batch with the ids that batch delivered for the first time, before the next
+   * batch goes out: the caller settles its outbox in between, so a crash repeats at most one batch.
+   * An error it throws stops the sending and is rethrown.
+   */
+  onAccepted?: (ids: readonly string[]) => Promise<void>;
+  /**
+   * Milliseconds left for publishing, by the caller's clock: no batch, attempt or wait starts that would
+   * outlast it, and what is left is refused, to be sent next time. Unbounded when absent.
+   */
+  timeLeft?: () => number;
+}
+
+/**
+ * One way out for notifications: SNS, the alerts file, a webhook. Adapters implement it;
+ * a notifier fans out over several (notifier.ts).
+ */
+export interface ChannelPort {
+  /** Recorded on each outbox entry the channel accepted, so keep it stable: 'sns', 'file', 'webhook'. */
+  readonly name: string;
+  /** Sends the notifications (planned into messages by digest.ts) in batches; reports each accepted or refused. */
+  publish(notifications: readonly Notification[], options?: PublishOptions): Promise<PublishOutcome[]>;
+}
+
+/** A notification to deliver, with the channels that already accepted it. */
+export interface Deliverable {
+  notification: Notification;
+  deliveredTo: readonly string[];
+}
+
+/** How one channel fared in one publish. */
+export interface ChannelReport {
+  channel: string;
+  /** Notifications this channel accepted. */
+  accepted: number;
+  /** Notifications this channel was given but did not accept: they wait for a later sweep. */
+  refused: number;
+  /** Why, in one line (the first refusal's reason); null when nothing was refused. */
+  error: string | null;
+}
+
+/** What the sweep delivers through: every configured channel (notifier.ts fans out). */
 export interface NotifierPort {
-  /** Delivers notifications; reports per notification whether it was accepted. */
-  publish(notifications: readonly Notification[]): Promise<PublishOutcome[]>;
+  /** The configured channels' names: an outbox entry is delivered once all of them accepted it. */
+  readonly channels: readonly string[];
+  /**
+   * Gives each notification to each channel not in its `deliveredTo`. `onAccepted` is awaited after
+   * every batch a channel accepted, before anything else goes out; an error it throws stops the
+   * publish and is rethrown. A channel's own failure is reported, never thrown.
+   */
+  publish(
+    pending: readonly Deliverable[],
+    options: {
+      onAccepted: (channel: string, ids: readonly string[]) => Promise<void>;
+      timeLeft?: () => number;
+    },
+  ): Promise<ChannelReport[]>;
 }
 
 export type { Account };

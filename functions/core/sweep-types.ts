@@ -20,7 +20,8 @@ export type SweepEvent =
   | { type: 'read-failed'; authId: string; reason: string }
   | { type: 'conflict'; authId: string; attempt: number }
   | { type: 'analysis-failed'; authId: string; reason: string }
-  | { type: 'publish-failed'; id: string; reason: string }
+  /** One per channel that refused something: how many notifications wait for it, and why. */
+  | { type: 'delivery-refused'; channel: string; pending: number; reason: string }
   | { type: 'stopping'; reason: string };
 
 export interface SweepOptions {

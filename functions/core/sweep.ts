@@ -1,7 +1,7 @@
 import { type CustomerContext, claimInherited, nextAccountState } from './account-step.ts';
 import { createRateLimiter, prefetch, realSleep, Semaphore } from './concurrency.ts';
 import type { SweepConfig } from './config.ts';
-import { deliver } from './delivery.ts';
+import { type Delivery, deliver } from './delivery.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
 import { sameAmount } from './money.ts';
 import { ownedBy } from './outbox.ts';
@@ -10,7 +10,7 @@ import { analyseHistory } from './spend-history.ts';
 import { customerContext, customerObservation, partnerContext, partnerObservation } from './step-context.ts';
 import type { SweepDeps, SweepEvent, SweepOptions } from './sweep-types.ts';
 import { countBalance, countFailure, countRunway, emptyTally, summarise } from './tally.ts';
-import type { Account, AccountPage, AccountState, Notification, Snapshot, SweepSummary } from './types.ts';
+import type { Account, AccountPage, AccountState, Snapshot, SweepSummary } from './types.ts';
 
 /**
  * One sweep over every customer wallet. Primary course:
@@ -18,7 +18,7 @@ import type { Account, AccountPage, AccountState, Notification, Snapshot, SweepS
  * 2. read each balance with bounded concurrency (and an optional rate cap);
  * 3. take each account's step (account-step.ts) and write state + snapshot only when something
  *    changed, claiming any new notification in the same conditional write;
- * 4. deliver what this sweep owns, then remove it from the outbox or release it (delivery.ts);
+ * 4. deliver what this sweep owns on every channel, settling each accepted batch at once (delivery.ts);
  * 5. record the sweep and return its summary.
  */
 
@@ -317,11 +317,13 @@ class Sweep {
 
   /** Keeps a record of the failed sweep when the store still works, then fails. */
   private async failWith(startedAt: string, error: Error): Promise<never> {
-    await this.deps.store.recordSweep(this.summary(startedAt, { delivered: [], pending: 0 })).catch(() => {});
+    await this.deps.store
+      .recordSweep(this.summary(startedAt, { delivered: [], pending: 0, channels: [] }))
+      .catch(() => {});
     throw error;
   }
 
-  private summary(startedAt: string, delivery: { delivered: Notification[]; pending: number }): SweepSummary {
+  private summary(startedAt: string, delivery: Delivery): SweepSummary {
     const finishedMs = this.clock();
     return summarise(this.tally, {
       sweepId: this.options.sweepId,

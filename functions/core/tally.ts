@@ -1,5 +1,12 @@
 import { addAmounts } from './money.ts';
-import type { AccountState, Level, Notification, SweepFailure, SweepSummary } from './types.ts';
+import type {
+  AccountState,
+  ChannelDelivery,
+  Level,
+  Notification,
+  SweepFailure,
+  SweepSummary,
+} from './types.ts';
 
 /**
  * What a sweep counts as it goes. Plain data with exact decimal totals, so that the tallies
@@ -100,7 +107,7 @@ export function summarise(
   sweep: Pick<
     SweepSummary,
     'sweepId' | 'startedAt' | 'finishedAt' | 'durationMs' | 'listComplete' | 'stoppedReason' | 'partner'
-  > & { delivered: Notification[]; pending: number },
+  > & { delivered: Notification[]; pending: number; channels: ChannelDelivery[] },
 ): SweepSummary {
   const complete = sweep.listComplete && tally.failed === 0 && tally.unreached === 0 && !sweep.stoppedReason;
   return {
@@ -120,6 +127,7 @@ export function summarise(
     totals: tally.totals,
     notifications: sweep.delivered,
     pendingNotifications: sweep.pending,
+    delivery: sweep.channels,
     failures: tally.failures,
     complete,
     stoppedReason: sweep.stoppedReason,

@@ -114,11 +114,16 @@ export interface Notification {
   spend?: { lastHour: string; hourlyAverage: string };
 }
 
-/** A notification waiting in an account's outbox until a notifier accepts it. */
+/** A notification waiting in an account's outbox until every channel accepted it. */
 export interface PendingNotification extends Notification {
   /** The sweep that currently owns delivery; others leave it alone until claimUntil. */
   claimedBy: string;
   claimUntil: string;
+  /**
+   * The channels that already accepted it ('sns', 'file', 'webhook'); absent: none yet. It leaves
+   * the outbox once every configured channel is here, and a retry goes only to the others.
+   */
+  deliveredTo?: string[];
 }
 
 /** What the store keeps per account; everything the policy needs to decide the next step. */
@@ -165,6 +170,17 @@ export interface Snapshot {
   sweepId: string;
 }
 
+/** How one notification channel fared in a sweep. */
+export interface ChannelDelivery {
+  channel: string;
+  /** Notifications it accepted in this sweep. */
+  accepted: number;
+  /** Notifications of this sweep still waiting for this channel. */
+  pending: number;
+  /** Why it refused, in one line; null when it refused nothing. */
+  error: string | null;
+}
+
 export interface SweepFailure {
   authId: string | null;
   reason: string;
@@ -193,8 +209,10 @@ export interface SweepSummary {
   /** Exact sum of the balances read in this sweep, per currency. */
   totals: Record<string, string>;
   notifications: Notification[];
-  /** Notifications decided but not accepted by the notifier: delivered by a later sweep. */
+  /** Notifications decided but not yet accepted by every channel: delivered by a later sweep. */
   pendingNotifications: number;
+  /** Per channel, in the configured order: empty when there was nothing to deliver. */
+  delivery: ChannelDelivery[];
   failures: SweepFailure[];
   /** True when every listed account was read and the list was paged to its end. */
   complete: boolean;

@@ -23,6 +23,7 @@ const envSchema = z.object({
     .optional(),
   [ENV.digestSize]: positiveInt.default(10),
   [ENV.schedulePeriodMinutes]: positiveInt,
+  [ENV.webhookSecretId]: z.string().optional(),
 });
 
 export interface HandlerEnv {
@@ -34,6 +35,8 @@ export interface HandlerEnv {
   partnerThreshold: string | null;
   digestSize: number;
   schedulePeriodMs: number;
+  /** The webhook channel's secret; null when the channel is off (the variable empty or unset). */
+  webhookSecretId: string | null;
 }
 
 export function parseHandlerEnv(env: Record<string, string | undefined>): HandlerEnv {
@@ -63,5 +66,6 @@ export function parseHandlerEnv(env: Record<string, string | undefined>): Handle
     partnerThreshold: threshold ? parseAmount(threshold) : null,
     digestSize: values[ENV.digestSize],
     schedulePeriodMs: values[ENV.schedulePeriodMinutes] * 60_000,
+    webhookSecretId: values[ENV.webhookSecretId] || null,
   };
 }

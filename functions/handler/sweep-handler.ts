@@ -121,9 +121,10 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
           attempt: event.attempt,
         });
         return;
-      case 'publish-failed':
-        logger.error('notification not delivered; kept for the next sweep', {
-          id: event.id,
+      case 'delivery-refused':
+        logger.error('notification channel refused delivery; kept for the next sweep', {
+          channel: event.channel,
+          pending: event.pending,
           reason: event.reason,
         });
         return;
@@ -145,6 +146,8 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
     metrics.addMetric(METRICS.accountsFailed, MetricUnit.Count, summary.failed);
     metrics.addMetric(METRICS.accountsLow, MetricUnit.Count, summary.levels.LOW);
     metrics.addMetric(METRICS.accountsCritical, MetricUnit.Count, summary.levels.CRITICAL);
+    // What the undelivered-notifications alarm watches.
+    metrics.addMetric(METRICS.pendingNotifications, MetricUnit.Count, summary.pendingNotifications);
     const byType = new Map<string, number>();
     for (const n of summary.notifications) byType.set(n.type, (byType.get(n.type) ?? 0) + 1);
     for (const [type, count] of byType) {

@@ -2,38 +2,52 @@ import { createDynamoStore, ensureTable } from '../../functions/adapters/dynamod
 import { startEmbeddedDynamo } from '../../functions/adapters/local/embedded-dynamo.ts';
 import { createVobizClient, type VobizClientOptions } from '../../functions/adapters/vobiz/client.ts';
 import { parseSweepConfig, type SweepConfigInput } from '../../functions/core/config.ts';
-import type { NotifierPort, PublishOutcome } from '../../functions/core/ports.ts';
+import { createNotifier } from '../../functions/core/notifier.ts';
+import type { ChannelPort, PublishOptions, PublishOutcome, StorePort } from '../../functions/core/ports.ts';
 import { runSweep, type SweepOptions } from '../../functions/core/sweep.ts';
 import type { Notification } from '../../functions/core/types.ts';
 import { type SimOptions, type Simulator, startSimulator } from '../../sim/server.ts';
 
 /**
  * A real simulator over HTTP and a real DynamoDB (dynalite, in memory) for sweep tests.
- * Only the notifier is a stand-in, because it must be told to fail.
+ * The default channel is a stand-in, because it must be told to fail; a test may pass real ones.
  */
 export interface Harness {
   sim: Simulator;
   store: ReturnType<typeof createDynamoStore>;
-  notifier: RecordingNotifier;
+  notifier: RecordingChannel;
   sweep(
     options?: Partial<SweepOptions> & {
       settings?: SweepConfigInput;
       client?: Partial<VobizClientOptions>;
       /** The clock of the sweep and its client (deadlines), instead of the real one. */
       clock?: () => number;
+      /** Instead of the recording channel. */
+      channels?: ChannelPort[];
+      /** Instead of the harness's store (a wrapper around it). */
+      store?: StorePort;
     },
   ): ReturnType<typeof runSweep>;
   close(): Promise<void>;
 }
 
-export class RecordingNotifier implements NotifierPort {
+/** Accepts everything (in batches of ten, settled one by one) and keeps it, or refuses everything. */
+export class RecordingChannel implements ChannelPort {
+  readonly name = 'recording';
   readonly delivered: Notification[] = [];
   /** While true every publish fails, as an unreachable SNS would. */
   failing = false;
 
-  async publish(notifications: readonly Notification[]): Promise<PublishOutcome[]> {
+  async publish(
+    notifications: readonly Notification[],
+    options: PublishOptions = {},
+  ): Promise<PublishOutcome[]> {
     if (this.failing) return notifications.map((n) => ({ id: n.id, ok: false, error: 'SNS unavailable' }));
-    this.delivered.push(...notifications);
+    for (let i = 0; i < notifications.length; i += 10) {
+      const batch = notifications.slice(i, i + 10);
+      this.delivered.push(...batch);
+      await options.onAccepted?.(batch.map((n) => n.id));
+    }
     return notifications.map((n) => ({ id: n.id, ok: true }));
   }
 }
@@ -50,12 +64,12 @@ export async function startHarness(simOptions: SimOptions = {}): Promise<Harness
     retentionDays: 30,
     timezone: 'Asia/Kolkata',
   });
-  const notifier = new RecordingNotifier();
+  const notifier = new RecordingChannel();
   return {
     sim,
     store,
     notifier,
-    sweep: ({ settings, client, clock, ...options } = {}) =>
+    sweep: ({ settings, client, clock, channels, store: storeOverride, ...options } = {}) =>
       runSweep(
         {
           ...(clock ? { clock } : {}),
@@ -69,8 +83,8 @@ export async function startHarness(simOptions: SimOptions = {}): Promise<Harness
             ...(clock ? { now: clock } : {}),
             ...client,
           }),
-          store,
-          notifier,
+          store: storeOverride ?? store,
+          notifier: createNotifier(channels ?? [notifier]),
         },
         { config: parseSweepConfig(settings ?? {}), sweepId: `sweep-${++sweepCounter}`, ...options },
       ),

@@ -4,10 +4,11 @@ import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../functions/adapte
 import { createVobizClient } from '../../functions/adapters/vobiz/client.ts';
 import type { CliIO } from '../../functions/cli/io.ts';
 import { parseSweepConfig, type SweepConfigInput } from '../../functions/core/config.ts';
+import { createNotifier } from '../../functions/core/notifier.ts';
 import { runSweep } from '../../functions/core/sweep.ts';
 import type { SweepSummary } from '../../functions/core/types.ts';
 import { type SimOptions, type Simulator, startSimulator } from '../../sim/server.ts';
-import { RecordingNotifier } from './harness.ts';
+import { RecordingChannel } from './harness.ts';
 
 /**
  * Balance histories built the way production builds them: the real sweep engine reading the
@@ -21,7 +22,7 @@ export interface HistoryFixture {
   tableName: string;
   store: DynamoStore;
   finance: FinanceStore;
-  notifier: RecordingNotifier;
+  notifier: RecordingChannel;
   /** One sweep observing every balance at `now`. */
   sweepAt(now: string, settings?: SweepConfigInput): Promise<SweepSummary>;
   /** Flags that point a command at this fixture's table. */
@@ -40,7 +41,7 @@ export async function startHistory(simOptions: SimOptions = {}): Promise<History
   const options = { client: dynamo.client, tableName, retentionDays: 400, timezone: 'Asia/Kolkata' };
   const store = createDynamoStore(options);
   const finance = createFinanceStore(options);
-  const notifier = new RecordingNotifier();
+  const notifier = new RecordingChannel();
   const vobiz = createVobizClient({
     baseUrl: sim.url,
     authId: sim.partner.authId,
@@ -59,7 +60,7 @@ export async function startHistory(simOptions: SimOptions = {}): Promise<History
     notifier,
     sweepAt: (now, settings = {}) =>
       runSweep(
-        { vobiz, store, notifier },
+        { vobiz, store, notifier: createNotifier([notifier]) },
         { config: parseSweepConfig(settings), sweepId: `sweep-${++sweepCounter}`, now },
       ),
     storeArgs: ['--dynamodb-endpoint', dynamo.endpoint, '--table', tableName],

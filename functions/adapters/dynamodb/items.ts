@@ -75,6 +75,15 @@ export class ItemReader {
     return this.item[key];
   }
 
+  /** A list of strings; absent reads as empty. */
+  strings(key: string): string[] {
+    const value = this.item[key];
+    if (value === undefined || value === null) return [];
+    return Array.isArray(value) && value.every((v) => typeof v === 'string')
+      ? value
+      : this.fail(key, 'a list of strings');
+  }
+
   str(key: string): string {
     const value = this.item[key];
     return typeof value === 'string' ? value : this.fail(key, 'a string');
@@ -163,6 +172,7 @@ function pendingToItem(n: PendingNotification): Item {
     sweepId: n.sweepId,
     claimedBy: n.claimedBy,
     claimUntil: n.claimUntil,
+    ...(n.deliveredTo?.length ? { deliveredTo: n.deliveredTo } : {}),
     runway: runwayToItem(n.runway),
     spend: n.spend
       ? { lastHour: amountToNumber(n.spend.lastHour), hourlyAverage: amountToNumber(n.spend.hourlyAverage) }
@@ -180,6 +190,12 @@ function optionalSpend(r: ItemReader): { spend?: { lastHour: string; hourlyAvera
   return spend
     ? { spend: { lastHour: spend.amount('lastHour'), hourlyAverage: spend.amount('hourlyAverage') } }
     : {};
+}
+
+/** Entries written before channels were tracked have none: no channel accepted them yet. */
+function optionalDeliveredTo(r: ItemReader): { deliveredTo?: string[] } {
+  const channels = r.strings('deliveredTo');
+  return channels.length > 0 ? { deliveredTo: channels } : {};
 }
 
 function optionalRunway(r: ItemReader): { runway?: Runway } {
@@ -211,6 +227,7 @@ function pendingFromItem(r: ItemReader): PendingNotification {
     sweepId: r.str('sweepId'),
     claimedBy: r.str('claimedBy'),
     claimUntil: r.str('claimUntil'),
+    ...optionalDeliveredTo(r),
     ...optionalRunway(r),
     ...optionalSpend(r),
   };
@@ -326,6 +343,7 @@ export function sweepToItem(s: SweepSummary, retentionDays: number): Item {
     notificationCount: s.notifications.length,
     notificationsByType,
     pendingNotifications: s.pendingNotifications,
+    delivery: s.delivery.map((d) => ({ ...d, error: d.error?.slice(0, 500) ?? null })),
     failureCount: s.failed,
     failures: s.failures
       .slice(0, MAX_STORED_FAILURES)

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createDynamoStore } from '../../adapters/dynamodb/store.ts';
-import { createFileNotifier } from '../../adapters/local/file-notifier.ts';
+import { createFileChannel } from '../../adapters/local/file-channel.ts';
 import { createVobizClient } from '../../adapters/vobiz/client.ts';
+import { createWebhookChannel, parseWebhookUrl } from '../../adapters/webhook/webhook-channel.ts';
 import { parseSweepConfig, type SweepConfig } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { isAmount, lessThan, parseAmount } from '../../core/money.ts';
-import type { NotifierPort } from '../../core/ports.ts';
+import { createNotifier } from '../../core/notifier.ts';
+import type { ChannelPort, NotifierPort } from '../../core/ports.ts';
 import { runSweep, type SweepEvent } from '../../core/sweep.ts';
 import type { SweepSummary } from '../../core/types.ts';
 import {
@@ -26,6 +28,8 @@ import { DEFAULT_DATA_DIR, STORE_OPTIONS, storeTarget, withStore } from '../stor
 import { renderSummary } from '../summary-view.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.vobiz.ai';
+/** As in the cloud stack: more notifications than this in one sweep go to the webhook as one digest. */
+const DIGEST_SIZE = 10;
 
 const OPTIONS = {
   'base-url': { type: 'string', value: '<origin>', help: `partner API origin (default ${DEFAULT_BASE_URL})` },
@@ -89,13 +93,22 @@ const OPTIONS = {
     value: '<file>',
     help: 'where notifications are appended as JSON lines (default <data-dir>/alerts.jsonl)',
   },
+  'webhook-url': {
+    type: 'string',
+    value: '<url>',
+    help: 'also post notifications to this https webhook (Slack works as is), signed with VOBIZ_BALANCE_WEBHOOK_SECRET',
+  },
   ...formatOptions(['table', 'json']),
   verbose: { type: 'boolean', help: 'progress on stderr' },
 } as const;
 
 type SweepValues = Values<typeof OPTIONS>;
 
-/** `vobiz-balance sweep`: exit 0 when every account was read, 1 when some were not, 2 on a fatal error. */
+/**
+ * `vobiz-balance sweep`: exit 0 when every account was read and every notification delivered, 1 when
+ * some accounts were not read, 2 on a fatal error, 3 when a channel refused delivery (over 1: alerts
+ * that did not go out are the more urgent news).
+ */
 export const sweep = defineCommand({
   name: 'sweep',
   summary: 'read every customer balance once, store history, raise alerts',
@@ -104,7 +117,8 @@ export const sweep = defineCommand({
 Credentials: VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (the partner's). Local tables are created if missing;
 --data-dir also holds alerts.jsonl. With --json, stdout holds only the summary as one JSON document
 (alerts and the readable summary go to stderr).
-Exit status: 0 every listed account was read, 1 some were not (the reason on stderr), 2 a fatal error.`,
+Exit status: 0 every listed account was read, 1 some were not (the reason on stderr), 2 a fatal error,
+3 a notification channel refused delivery (one stderr line per channel: the reason, the count pending).`,
   options: OPTIONS,
   async run({ values, io }) {
     const format = resolveFormat(values, ['table', 'json']);
@@ -114,11 +128,15 @@ Exit status: 0 every listed account was read, 1 some were not (the reason on std
       table: () => renderSummary(summary),
       json: () => ({ ...summary, itemsWritten }),
     });
-    if (!summary.complete) {
-      io.stderr(`vobiz-balance sweep: incomplete: ${incompleteReason(summary)}`);
-      return 1;
+    const refused = summary.delivery.filter((d) => d.error !== null);
+    for (const d of refused) {
+      io.stderr(
+        `vobiz-balance sweep: ${d.channel} refused delivery: ${d.error}; ${d.pending} notification(s) pending for the next sweep`,
+      );
     }
-    return 0;
+    if (!summary.complete) io.stderr(`vobiz-balance sweep: incomplete: ${incompleteReason(summary)}`);
+    if (refused.length > 0) return 3;
+    return summary.complete ? 0 : 1;
   },
 });
 
@@ -182,6 +200,7 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
     now: clock,
   });
 
+  const notifier = notifierFor(values, io.env, print);
   return withStore(storeTarget(values, io.env), { create: true }, async ({ client, tableName }) => {
     const store = createDynamoStore({
       client,
@@ -194,7 +213,7 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
       {
         vobiz,
         store,
-        notifier: createNotifier(values, print),
+        notifier,
         clock,
         log: values.verbose ? (event) => io.stderr(describeEvent(event)) : undefined,
       },
@@ -211,13 +230,26 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
   });
 }
 
-/** Where notifications go: appended to the alerts file, each printed as it is delivered. */
-function createNotifier(values: SweepValues, print: (line: string) => void): NotifierPort {
+/**
+ * Where notifications go: appended to the alerts file, each printed as it is delivered; and to the
+ * webhook when --webhook-url is given.
+ */
+function notifierFor(values: SweepValues, env: SweepIO['env'], print: (line: string) => void): NotifierPort {
   const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
-  return createFileNotifier({
-    alertsFile: resolve(values['alerts-file'] ?? join(dataDir, 'alerts.jsonl')),
-    print,
-  });
+  const channels: ChannelPort[] = [
+    createFileChannel({ alertsFile: resolve(values['alerts-file'] ?? join(dataDir, 'alerts.jsonl')), print }),
+  ];
+  if (values['webhook-url'] !== undefined) {
+    const url = parseWebhookUrl(values['webhook-url'], '--webhook-url');
+    const secret = env.VOBIZ_BALANCE_WEBHOOK_SECRET?.trim();
+    if (!secret) {
+      throw new ConfigError(
+        "VOBIZ_BALANCE_WEBHOOK_SECRET is not set: export the secret shared with the webhook's receiver (--webhook-url signs with it)",
+      );
+    }
+    channels.push(createWebhookChannel({ target: async () => ({ url, secret }), digestSize: DIGEST_SIZE }));
+  }
+  return createNotifier(channels);
 }
 
 /** The sweep's settings from its flags; a bad one is named by its flag, with what was given. */
@@ -322,8 +354,8 @@ function describeEvent(event: SweepEvent): string {
       return `${event.authId} changed under this sweep; deciding again (attempt ${event.attempt})`;
     case 'analysis-failed':
       return `no runway for ${event.authId} this time: ${event.reason}`;
-    case 'publish-failed':
-      return `notification ${event.id} not delivered, kept for the next sweep: ${event.reason}`;
+    case 'delivery-refused':
+      return `${event.channel} refused delivery, ${event.pending} notification(s) kept for the next sweep: ${event.reason}`;
     case 'stopping':
       return `stopping: ${event.reason}`;
   }
