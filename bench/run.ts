@@ -15,6 +15,9 @@ const CONCURRENCY = 16;
 const SPEED_ACCOUNTS = 10_000;
 const MEMORY_ACCOUNTS = [10_000, 100_000] as const;
 const CHANGED_FRACTION = 0.05;
+const CPU_ACCOUNTS = 5_000;
+/** Issue 10 §4: CPU milliseconds per account on a repeat sweep. */
+const CPU_BOUND_MS_PER_ACCOUNT = 0.4;
 
 interface Child {
   process: ChildProcess;
@@ -78,6 +81,8 @@ interface SweepResult {
   stateWrites: number;
   itemsWritten: number;
   maxRssBytes: number;
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
   notifications: number;
   firstFailure: unknown;
 }
@@ -207,12 +212,49 @@ async function memory() {
   };
 }
 
-// `npm run bench -- speed` or `-- memory` runs one part.
+/**
+ * CPU per account on a repeat sweep (nothing moved, so no writes): process.cpuUsage() in the sweep's
+ * own process around the sweep alone (user + system), divided by the balances read. The simulator and
+ * the store run in processes of their own and are not counted. CPU time, unlike wall time, is hardly
+ * distorted by other load on the machine.
+ */
+async function cpu() {
+  const store = await startStore();
+  const sim = await startSim(CPU_ACCOUNTS, LATENCY_MS);
+  try {
+    const first = await sweep(sim.url, store.endpoint, 'bench-cpu');
+    const repeat = await sweep(sim.url, store.endpoint, 'bench-cpu');
+    const perAccount = (r: SweepResult) => (r.cpuUserMicros + r.cpuSystemMicros) / 1000 / r.balancesFetched;
+    const ms = perAccount(repeat);
+    return {
+      cpu: {
+        accounts: CPU_ACCOUNTS,
+        latencyMs: LATENCY_MS,
+        concurrency: CONCURRENCY,
+        firstSweepCpuMsPerAccount: round(perAccount(first), 4),
+        repeatSweepCpuMs: {
+          user: round(repeat.cpuUserMicros / 1000, 1),
+          system: round(repeat.cpuSystemMicros / 1000, 1),
+        },
+        cpuMsPerAccount: round(ms, 4),
+        bound: CPU_BOUND_MS_PER_ACCOUNT,
+        ratioToBound: round(ms / CPU_BOUND_MS_PER_ACCOUNT),
+        pass: ms <= CPU_BOUND_MS_PER_ACCOUNT,
+      },
+    };
+  } finally {
+    await stop(sim.child);
+    await stop(store.child);
+  }
+}
+
+// `npm run bench -- speed`, `-- memory`, `-- cpu` or `-- bundle` runs one part.
 const parts = new Set(process.argv.slice(2));
 const started = Date.now();
 const results = {
   ...(parts.size === 0 || parts.has('speed') ? await speedAndWrites() : {}),
   ...(parts.size === 0 || parts.has('memory') ? await memory() : {}),
+  ...(parts.size === 0 || parts.has('cpu') ? await cpu() : {}),
 };
 // Figures without a bound of their own: reported, not judged.
 const bundle = parts.size === 0 || parts.has('bundle') ? await handlerBundle() : {};
