@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import { request as undiciRequest } from 'undici';
 import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../../core/errors.ts';
 import type { BalanceResult, RequestOptions, VobizPort } from '../../core/ports.ts';
 import type { AccountPage, PartnerProfile } from '../../core/types.ts';
@@ -164,29 +166,37 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
     budgetMs: number,
     signal: AbortSignal | undefined,
   ): Promise<{ value: T | 'not-found' } | Failure> {
-    const timeout = AbortSignal.timeout(budgetMs);
-    const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
+    // One abort source covers the whole attempt, reading the body included, so a server that stalls
+    // mid-body times out too; the caller's signal aborts it through `follow`. undici takes a plain
+    // EventEmitter as the signal, far lighter than an AbortController per request.
+    const attempt = new EventEmitter();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.emit('abort');
+    }, budgetMs);
+    const unfollow = signal ? follow(signal, attempt) : undefined;
     let status: number;
     let text: string;
     let retryAfter: string | null;
     try {
-      // The same signal covers reading the body, so a server that stalls mid-body times out too.
-      // No redirects: fetch would carry X-Auth-Token along to wherever a redirect points.
-      const response = await fetch(origin + call.path, {
+      // undici's request on its keep-alive pool, not fetch: no WHATWG streams or Headers per call.
+      // It never follows redirects, which would carry X-Auth-Token along to wherever one points.
+      const response = await undiciRequest(origin + call.path, {
         method: 'GET',
         headers,
-        signal: combined,
-        redirect: 'error',
+        signal: attempt,
       });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
-      text = await response.text();
+      status = response.statusCode;
+      retryAfter = firstHeader(response.headers['retry-after']);
+      text = await response.body.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const reason = timeout.aborted
-        ? `timed out after ${budgetMs} ms`
-        : `network error: ${networkCause(error)}`;
+      const reason = timedOut ? `timed out after ${budgetMs} ms` : `network error: ${networkCause(error)}`;
       return { reason, status: null, retry: true, retryAfterMs: null };
+    } finally {
+      clearTimeout(timer);
+      unfollow?.();
     }
 
     if (status >= 200 && status < 300) {
@@ -343,7 +353,7 @@ function parseBaseUrl(value: string): string {
 
 function credential(what: string, value: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`${what} is empty`);
-  // A header value cannot carry control characters; fetch would fail later with a vaguer message.
+  // A header value cannot carry control characters; the request would fail later with a vaguer message.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: that is exactly what is looked for
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new ConfigError(`${what} contains control characters`);
   return value.trim();
@@ -357,8 +367,35 @@ function whole(name: string, value: number | undefined, fallback: number, min: n
   return value;
 }
 
-/** The low-level cause of a fetch failure (ECONNRESET, UND_ERR_SOCKET, ...), never a body. */
+/**
+ * In-flight attempts per caller signal: one listener on the caller's signal aborts them all, instead
+ * of a listener per request (which would trip Node's listener-leak warning above ten in flight).
+ */
+const followers = new WeakMap<AbortSignal, Set<EventEmitter>>();
+
+function follow(signal: AbortSignal, attempt: EventEmitter): () => void {
+  let attempts = followers.get(signal);
+  if (!attempts) {
+    const set = new Set<EventEmitter>();
+    attempts = set;
+    followers.set(signal, set);
+    signal.addEventListener('abort', () => {
+      for (const a of set) a.emit('abort');
+    });
+  }
+  attempts.add(attempt);
+  return () => attempts.delete(attempt);
+}
+
+function firstHeader(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return typeof value === 'string' ? value : (value[0] ?? null);
+}
+
+/** The low-level cause of a network failure (ECONNRESET, UND_ERR_SOCKET, ...), never a body. */
 function networkCause(error: unknown): string {
+  const own = (error as { code?: unknown } | null)?.code;
+  if (typeof own === 'string') return own;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
   const message =
