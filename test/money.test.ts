@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -50,6 +51,38 @@ describe('parseAmount', () => {
 
   it('refuses a JS number so no float can sneak in', () => {
     expect(isAmount(12.5)).toBe(false);
+  });
+
+  it('gives what big.js gives for any decimal text, plain or not', () => {
+    // The reference: the value as big.js reads it, written with at least five decimals, -0 as 0.
+    const reference = (text: string) => {
+      const value = new Big(text.trim());
+      const fraction = Math.max(5, value.c.length - value.e - 1);
+      return (value.eq(0) ? value.abs() : value).toFixed(fraction);
+    };
+    const decimals = fc
+      .tuple(
+        fc.constantFrom('', '-', '+', ' '),
+        fc.stringMatching(/^\d{1,36}$/),
+        fc.option(fc.stringMatching(/^\d{1,8}$/), { nil: undefined }),
+      )
+      .map(([sign, whole, fraction]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}`);
+
+    fc.assert(
+      fc.property(decimals, (text) => {
+        let expected: string | null;
+        try {
+          expected = reference(text);
+          const big = new Big(text.trim());
+          if (Math.max(big.c.length, big.e + 1) > 38) expected = null;
+        } catch {
+          expected = null;
+        }
+        if (expected === null) expect(() => parseAmount(text)).toThrow(AmountError);
+        else expect(parseAmount(text)).toBe(expected);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
 

@@ -19,7 +19,10 @@ export const API_SCALE = 5;
 /** DynamoDB keeps at most 38 significant digits of a number. */
 export const MAX_SIGNIFICANT_DIGITS = 38;
 
-const DECIMAL = /^[+-]?(\d+)(?:\.(\d+))?$/;
+// No leading "+": big.js refuses it, and the refusal must be this module's clear message.
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+/** What the API and the table nearly always hold: no leading zero, at most API_SCALE decimals, well under 38 digits. */
+const PLAIN = /^(-?)(0|[1-9]\d{0,32})(?:\.(\d{1,5}))?$/;
 
 export class AmountError extends Error {
   override name = 'AmountError';
@@ -31,6 +34,14 @@ export class AmountError extends Error {
  */
 export function parseAmount(text: string, what = 'amount'): string {
   const trimmed = typeof text === 'string' ? text.trim() : text;
+  // Read once per account per sweep: a plain amount is made canonical by padding, without big.js.
+  const plain = typeof trimmed === 'string' ? PLAIN.exec(trimmed) : null;
+  if (plain) {
+    const [, sign, whole, fraction = ''] = plain;
+    const digits = fraction.padEnd(API_SCALE, '0');
+    // -0 and 0 are one balance (see canonical).
+    return `${whole === '0' && /^0+$/.test(digits) ? '' : sign}${whole}.${digits}`;
+  }
   if (typeof trimmed !== 'string' || !DECIMAL.test(trimmed)) {
     throw new AmountError(`${what} is not a decimal number: ${JSON.stringify(text)}`);
   }
@@ -75,6 +86,8 @@ function dec(amount: string): Big {
 
 /** -1, 0 or 1, exactly. */
 export function compareAmounts(a: string, b: string): -1 | 0 | 1 {
+  // The same text is the same amount; most balances have not moved since the last sweep.
+  if (a === b) return 0;
   return dec(a).cmp(dec(b)) as -1 | 0 | 1;
 }
 

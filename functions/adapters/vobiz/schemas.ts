@@ -26,7 +26,7 @@ export function kindOf(value: unknown): string {
 const expected = (what: string) => (issue: { input?: unknown }) =>
   `must be ${what}, got ${kindOf(issue.input)}`;
 
-const DECIMAL = /^[+-]?\d+(?:\.\d+)?$/;
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
 /** `cash_credits`: a decimal string, exact, negative allowed. A JSON number would already have lost digits. */
 const amountString = z.unknown().transform((value, ctx) => {
@@ -243,11 +243,15 @@ export function plainBalance(body: unknown): BalanceBody | null {
   return { auth_id, name: name ?? null, cash_credits: amount, currency, updated_at: updatedAt };
 }
 
+function balanceContext(requestedId: string): string {
+  return `balance of ${safeId(requestedId) ?? 'account'}`;
+}
+
 /** `GET /accounts/{id}/balance`. The body must be about the account asked for. */
 export function parseBalance(body: unknown, requestedId: string): Balance {
-  const context = () => `balance of ${safeId(requestedId) ?? 'account'}`;
-  const r = plainBalance(body) ?? parseWith(balanceBody, body, context());
-  if (r.auth_id !== requestedId) throw new MalformedResponse(`${context()}: auth_id is for another account`);
+  const r = plainBalance(body) ?? parseWith(balanceBody, body, balanceContext(requestedId));
+  if (r.auth_id !== requestedId)
+    throw new MalformedResponse(`${balanceContext(requestedId)}: auth_id is for another account`);
   return {
     authId: r.auth_id,
     name: r.name ?? r.auth_id,
