@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { request as undiciRequest } from 'undici';
+import { getGlobalDispatcher } from 'undici';
 import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../../core/errors.ts';
 import type { BalanceResult, RequestOptions, VobizPort } from '../../core/ports.ts';
 import type { AccountPage, PartnerProfile } from '../../core/types.ts';
@@ -180,9 +180,11 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
     let text: string;
     let retryAfter: string | null;
     try {
-      // undici's request on its keep-alive pool, not fetch: no WHATWG streams or Headers per call.
+      // undici's pooled keep-alive dispatcher, not fetch: no WHATWG streams, Headers or URL per call.
       // It never follows redirects, which would carry X-Auth-Token along to wherever one points.
-      const response = await undiciRequest(origin + call.path, {
+      const response = await getGlobalDispatcher().request({
+        origin,
+        path: call.path,
         method: 'GET',
         headers,
         signal: attempt,
