@@ -1,8 +1,7 @@
-import { EventEmitter } from 'node:events';
-import { getGlobalDispatcher } from 'undici';
 import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../../core/errors.ts';
 import type { BalanceResult, RequestOptions, VobizPort } from '../../core/ports.ts';
 import type { AccountPage, PartnerProfile } from '../../core/types.ts';
+import { HttpTimeout, httpGet } from './http.ts';
 import { quoteErrorBody } from './redact.ts';
 import { backoffDelay, sleep as defaultSleep, parseRetryAfter } from './retry.ts';
 import { MalformedResponse, parseAccountPage, parseBalance, parsePartnerProfile } from './schemas.ts';
@@ -166,39 +165,20 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
     budgetMs: number,
     signal: AbortSignal | undefined,
   ): Promise<{ value: T | 'not-found' } | Failure> {
-    // One abort source covers the whole attempt, reading the body included, so a server that stalls
-    // mid-body times out too; the caller's signal aborts it through `follow`. undici takes a plain
-    // EventEmitter as the signal, far lighter than an AbortController per request.
-    const attempt = new EventEmitter();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.emit('abort');
-    }, budgetMs);
-    const unfollow = signal ? follow(signal, attempt) : undefined;
     let status: number;
     let text: string;
     let retryAfter: string | null;
     try {
-      // undici's pooled keep-alive dispatcher, not fetch: no WHATWG streams, Headers or URL per call.
-      // It never follows redirects, which would carry X-Auth-Token along to wherever one points.
-      const response = await getGlobalDispatcher().request({
-        origin,
-        path: call.path,
-        method: 'GET',
-        headers,
-        signal: attempt,
-      });
-      status = response.statusCode;
-      retryAfter = firstHeader(response.headers['retry-after']);
-      text = await response.body.text();
+      // The budget covers the whole exchange, reading the body included, so a server that stalls
+      // mid-body times out too.
+      ({ status, text, retryAfter } = await httpGet(origin, call.path, headers, budgetMs, signal));
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const reason = timedOut ? `timed out after ${budgetMs} ms` : `network error: ${networkCause(error)}`;
+      const reason =
+        error instanceof HttpTimeout
+          ? `timed out after ${budgetMs} ms`
+          : `network error: ${networkCause(error)}`;
       return { reason, status: null, retry: true, retryAfterMs: null };
-    } finally {
-      clearTimeout(timer);
-      unfollow?.();
     }
 
     if (status >= 200 && status < 300) {
@@ -367,31 +347,6 @@ function whole(name: string, value: number | undefined, fallback: number, min: n
     throw new ConfigError(`Vobiz client option ${name} must be an integer of at least ${min}, got ${value}`);
   }
   return value;
-}
-
-/**
- * In-flight attempts per caller signal: one listener on the caller's signal aborts them all, instead
- * of a listener per request (which would trip Node's listener-leak warning above ten in flight).
- */
-const followers = new WeakMap<AbortSignal, Set<EventEmitter>>();
-
-function follow(signal: AbortSignal, attempt: EventEmitter): () => void {
-  let attempts = followers.get(signal);
-  if (!attempts) {
-    const set = new Set<EventEmitter>();
-    attempts = set;
-    followers.set(signal, set);
-    signal.addEventListener('abort', () => {
-      for (const a of set) a.emit('abort');
-    });
-  }
-  attempts.add(attempt);
-  return () => attempts.delete(attempt);
-}
-
-function firstHeader(value: string | string[] | undefined): string | null {
-  if (value === undefined) return null;
-  return typeof value === 'string' ? value : (value[0] ?? null);
 }
 
 /** The low-level cause of a network failure (ECONNRESET, UND_ERR_SOCKET, ...), never a body. */
