@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { balanceBody, parseBalance, plainBalance } from '../functions/adapters/vobiz/schemas.ts';
+import {
+  accountRow,
+  balanceBody,
+  parseBalance,
+  plainBalance,
+  plainRow,
+} from '../functions/adapters/vobiz/schemas.ts';
 import { startSimulator } from '../sim/server.ts';
 
 /** Field values a balance body may carry: the well formed ones and the ways they go wrong. */
@@ -60,6 +66,41 @@ const bodies = fc.oneof(
   anyValue,
 );
 
+const flags = fc.oneof(fc.boolean(), anyValue);
+const rows = fc.oneof(
+  fc.record(
+    {
+      auth_id: authIds,
+      name: names,
+      email: names,
+      country: names,
+      postpaid: flags,
+      is_active: flags,
+      enabled: flags,
+      cash_credits: amounts,
+      created_at: instants,
+      auth_token: fc.string(),
+    },
+    { requiredKeys: [] },
+  ),
+  anyValue,
+);
+
+describe('the list row fast path', () => {
+  it('accepts only what the zod schema accepts, with the same result', () => {
+    fc.assert(
+      fc.property(rows, (row) => {
+        const fast = plainRow(row);
+        if (fast === null) return;
+        const zod = accountRow.safeParse(row);
+        expect(zod.success).toBe(true);
+        expect(fast).toEqual(zod.data);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
 describe('the balance fast path', () => {
   it('accepts only what the zod schema accepts, with the same result', () => {
     fc.assert(
@@ -74,9 +115,15 @@ describe('the balance fast path', () => {
     );
   });
 
-  it('takes every balance the simulator serves, so the sweep does not pay for zod', async () => {
+  it('takes every balance and list row the simulator serves, so the sweep does not pay for zod', async () => {
     const sim = await startSimulator({ accounts: 300, seed: 5 });
     try {
+      const list = await fetch(`${sim.url}/api/v1/partner/accounts?per_page=100`, {
+        headers: { 'X-Auth-ID': sim.partner.authId, 'X-Auth-Token': sim.partner.authToken },
+      });
+      const { accounts } = (await list.json()) as { accounts: unknown[] };
+      expect(accounts.filter((row) => plainRow(row) === null)).toEqual([]);
+
       const bodies = await Promise.all(
         sim.accountIds().map(async (id) => {
           const response = await fetch(`${sim.url}/api/v1/partner/accounts/${id}/balance`, {
