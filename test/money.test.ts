@@ -116,6 +116,43 @@ describe('exact arithmetic', () => {
   });
 });
 
+describe('addAmounts', () => {
+  it('gives what big.js gives for any amounts, plain or not', () => {
+    const amount = fc.oneof(
+      fc
+        .tuple(
+          fc.bigInt({ min: -(10n ** 34n), max: 10n ** 34n }),
+          fc.nat(99_999),
+          fc.integer({ min: 0, max: 5 }),
+        )
+        .map(([whole, fraction, places]) =>
+          places === 0 ? String(whole) : `${whole}.${String(fraction).padStart(5, '0').slice(0, places)}`,
+        ),
+      fc.constantFrom(
+        '0.1234567',
+        '007.5',
+        '-0.00000',
+        '1.',
+        '.5',
+        '1e3',
+        '12345678901234567890123456789012345.5',
+      ),
+    );
+    const reference = (amounts: string[]) => {
+      const sum = amounts.reduce((s, a) => s.plus(new Big(a)), new Big(0));
+      const fraction = Math.max(5, sum.c.length - sum.e - 1);
+      return (sum.eq(0) ? sum.abs() : sum).toFixed(fraction);
+    };
+
+    fc.assert(
+      fc.property(fc.array(amount, { maxLength: 4 }), (amounts) => {
+        expect(addAmounts(...amounts)).toBe(reference(amounts));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
 describe('formatAmount', () => {
   it('groups thousands and keeps every significant digit', () => {
     expect(formatAmount('1234567.50000', 'INR')).toBe('1,234,567.50 INR');

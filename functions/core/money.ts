@@ -97,7 +97,17 @@ export const greaterThan = (a: string, b: string): boolean => compareAmounts(a, 
 export const sameAmount = (a: string, b: string): boolean => compareAmounts(a, b) === 0;
 
 export function addAmounts(...amounts: string[]): string {
-  return canonical(amounts.reduce((sum, a) => sum.plus(dec(a)), ZERO));
+  // A sweep keeps its totals one balance at a time: plain amounts add as whole numbers of 10^-5.
+  let units = 0n;
+  for (const amount of amounts) {
+    const plain = PLAIN.exec(amount);
+    if (!plain) return canonical(amounts.reduce((sum, a) => sum.plus(dec(a)), ZERO));
+    const [, sign, whole, fraction = ''] = plain;
+    units += BigInt(`${sign}${whole}${fraction.padEnd(API_SCALE, '0')}`);
+  }
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(API_SCALE + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -API_SCALE)}.${digits.slice(-API_SCALE)}`;
 }
 
 export function subtractAmounts(a: string, b: string): string {
