@@ -510,7 +510,7 @@ describe('the rate limit', () => {
     expect(s.stats().rateLimited).toBe(0);
   });
 
-  it('refuses until a whole request's worth has come back, at a slow rate', async () => {
+  it('keeps refusing at one request a second until the whole second has gone by', async () => {
     const clock = manualClock();
     const s = await sim({ rateLimit: 1, clock: clock.now });
     await api(s, '/me');
