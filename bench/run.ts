@@ -81,8 +81,7 @@ interface SweepResult {
   stateWrites: number;
   itemsWritten: number;
   maxRssBytes: number;
-  cpuUserMicros: number;
-  cpuSystemMicros: number;
+  cpuRuns: Array<{ userMicros: number; systemMicros: number; balancesFetched: number }>;
   notifications: number;
   firstFailure: unknown;
 }
@@ -92,6 +91,7 @@ async function sweep(
   endpoint: string,
   table: string,
   concurrency = CONCURRENCY,
+  runs = 1,
 ): Promise<SweepResult> {
   const child = start(
     'bench/sweep-child.ts',
@@ -107,7 +107,7 @@ async function sweep(
       '--alerts-file',
       `bench/out/${table}-alerts.jsonl`,
     ],
-    { VOBIZ_AUTH_ID: PARTNER.id, VOBIZ_AUTH_TOKEN: PARTNER.token },
+    { VOBIZ_AUTH_ID: PARTNER.id, VOBIZ_AUTH_TOKEN: PARTNER.token, BENCH_SWEEP_RUNS: String(runs) },
   );
   const result = JSON.parse(await child.firstLine) as SweepResult;
   process.stderr.write(
@@ -213,33 +213,35 @@ async function memory() {
 }
 
 /**
- * CPU per account on a repeat sweep (nothing moved, so no writes): process.cpuUsage() in the sweep's
- * own process around the sweep alone (user + system), divided by the balances read. The simulator and
- * the store run in processes of their own and are not counted. CPU time, unlike wall time, is hardly
- * distorted by other load on the machine.
+ * CPU per account on a repeat sweep (nothing moved, so nothing but the sweep record is written):
+ * process.cpuUsage() in the sweep's own process around the sweep alone, user + system of all its
+ * threads, divided by the balances read. The simulator and the store run in processes of their own
+ * and are not counted. Two repeat sweeps run in one process: the first pays the JIT's warm-up (a
+ * fixed cost per process, reported as such), the second is what each account costs at partner
+ * scale, where that fixed cost is spread over 200,000 accounts; the bound applies to the second.
  */
 async function cpu() {
   const store = await startStore();
   const sim = await startSim(CPU_ACCOUNTS, LATENCY_MS);
   try {
-    const first = await sweep(sim.url, store.endpoint, 'bench-cpu');
-    const repeat = await sweep(sim.url, store.endpoint, 'bench-cpu');
-    const perAccount = (r: SweepResult) => (r.cpuUserMicros + r.cpuSystemMicros) / 1000 / r.balancesFetched;
-    const ms = perAccount(repeat);
+    await sweep(sim.url, store.endpoint, 'bench-cpu');
+    const { cpuRuns } = await sweep(sim.url, store.endpoint, 'bench-cpu', CONCURRENCY, 2);
+    const [cold, warm] = cpuRuns as [(typeof cpuRuns)[0], (typeof cpuRuns)[0]];
+    const ms = (r: typeof cold) => (r.userMicros + r.systemMicros) / 1000;
+    const perAccount = ms(warm) / warm.balancesFetched;
     return {
       cpu: {
         accounts: CPU_ACCOUNTS,
         latencyMs: LATENCY_MS,
         concurrency: CONCURRENCY,
-        firstSweepCpuMsPerAccount: round(perAccount(first), 4),
-        repeatSweepCpuMs: {
-          user: round(repeat.cpuUserMicros / 1000, 1),
-          system: round(repeat.cpuSystemMicros / 1000, 1),
-        },
-        cpuMsPerAccount: round(ms, 4),
+        coldCpuMsPerAccount: round(ms(cold) / cold.balancesFetched, 4),
+        warmupCpuMs: round(ms(cold) - perAccount * cold.balancesFetched, 0),
+        userMsPerAccount: round(warm.userMicros / 1000 / warm.balancesFetched, 4),
+        systemMsPerAccount: round(warm.systemMicros / 1000 / warm.balancesFetched, 4),
+        cpuMsPerAccount: round(perAccount, 4),
         bound: CPU_BOUND_MS_PER_ACCOUNT,
-        ratioToBound: round(ms / CPU_BOUND_MS_PER_ACCOUNT),
-        pass: ms <= CPU_BOUND_MS_PER_ACCOUNT,
+        ratioToBound: round(perAccount / CPU_BOUND_MS_PER_ACCOUNT),
+        pass: perAccount <= CPU_BOUND_MS_PER_ACCOUNT,
       },
     };
   } finally {
