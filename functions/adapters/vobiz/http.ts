@@ -92,7 +92,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    const text = Buffer.concat(this.chunks).toString('utf8');
+    const { chunks } = this;
+    // A balance arrives in one chunk: decode it where it lies.
+    const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
     // A byte-order mark is not JSON; fetch dropped it too.
     const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     this.finish();
