@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAmounts } from '../functions/core/money.ts';
 import { simCommand } from '../sim/main.ts';
@@ -455,6 +456,22 @@ describe('balances', () => {
     s.adjustBalance(id, '2.50000');
 
     expect([set, account(s, id).cash_credits]).toEqual(['0.00000', '0.00000']);
+  });
+});
+
+describe('the simulator source', () => {
+  it('imports nothing but its own files and node: modules, so no product bug can hide behind shared code', () => {
+    const dir = new URL('../sim/', import.meta.url);
+    const imports = readdirSync(dir)
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) =>
+        [
+          ...readFileSync(new URL(file, dir), 'utf8').matchAll(/\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'/g),
+        ].map((m) => `${file}: ${m[1] ?? m[2]}`),
+      );
+
+    expect(imports.length).toBeGreaterThan(10);
+    expect(imports.filter((line) => !/: (\.\/[\w-]+\.ts|node:[\w/]+)$/.test(line))).toEqual([]);
   });
 });
 
