@@ -1,15 +1,31 @@
 /**
- * One sweep in a process of its own, so its peak RSS is the sweep's alone. Prints one JSON
- * line: the summary, the items written and the peak RSS.
+ * Sweeps in a process of their own, so peak RSS and CPU time are the sweep's alone. Runs the sweep
+ * BENCH_SWEEP_RUNS times (default 1) in this one process, then prints one JSON line: the last run's
+ * summary, its items written, the peak RSS and, per run, the CPU time the sweep itself took
+ * (process.cpuUsage() around runSweepWith: user + system of every thread; module loading and
+ * process start excluded). A second run shows what a sweep costs once the JIT has warmed up.
  */
-import { parseSweepArgs, runSweepWith } from '../functions/cli/commands/sweep.ts';
+import { parseSweepArgs, runSweepWith, type SweepRun } from '../functions/cli/commands/sweep.ts';
 
-const args = process.argv.slice(2);
-const run = await runSweepWith(parseSweepArgs(args), {
-  stdout: () => {},
-  stderr: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-});
+const parsed = parseSweepArgs(process.argv.slice(2));
+const runs = Number(process.env.BENCH_SWEEP_RUNS ?? '1');
+const cpuRuns: Array<{ userMicros: number; systemMicros: number; balancesFetched: number }> = [];
+let run: SweepRun | undefined;
+for (let i = 0; i < runs; i++) {
+  const before = process.cpuUsage();
+  run = await runSweepWith(parsed, {
+    stdout: () => {},
+    stderr: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+  });
+  const cpu = process.cpuUsage(before);
+  cpuRuns.push({
+    userMicros: cpu.user,
+    systemMicros: cpu.system,
+    balancesFetched: run.summary.balancesFetched,
+  });
+}
+if (!run) throw new Error(`BENCH_SWEEP_RUNS must be at least 1, got ${process.env.BENCH_SWEEP_RUNS}`);
 const { notifications, failures, ...summary } = run.summary;
 process.stdout.write(
   `${JSON.stringify({
@@ -18,5 +34,6 @@ process.stdout.write(
     firstFailure: failures[0] ?? null,
     itemsWritten: run.itemsWritten,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuRuns,
   })}\n`,
 );

@@ -1,4 +1,4 @@
-import { addAmounts, parseAmount } from '../functions/core/money.ts';
+import { moveBalance, toApiAmount } from './decimal.ts';
 import { drawNameKind, generateName, type NameKind } from './names.ts';
 import { Prng, uuidFrom } from './prng.ts';
 
@@ -243,7 +243,7 @@ export class AccountStore {
       seq,
       name,
       email,
-      fields.cash_credits === undefined ? '0.00000' : parseAmount(fields.cash_credits, 'cash_credits'),
+      fields.cash_credits === undefined ? '0.00000' : toApiAmount(fields.cash_credits, 'cash_credits'),
       fields.postpaid ?? false,
       fields.is_active ?? true,
       fields.enabled ?? true,
@@ -286,14 +286,14 @@ export class AccountStore {
 
   setBalance(authId: string, cashCredits: string): AccountRecord {
     const record = this.require(authId);
-    record.cashCredits = parseAmount(cashCredits, 'cash_credits');
+    record.cashCredits = toApiAmount(cashCredits, 'cash_credits');
     record.updatedMs = Math.max(Date.now(), record.createdMs);
     return record;
   }
 
   adjustBalance(authId: string, delta: string): AccountRecord {
     const record = this.require(authId);
-    record.cashCredits = addAmounts(record.cashCredits, parseAmount(delta, 'delta'));
+    record.cashCredits = moveBalance(record.cashCredits, delta);
     record.updatedMs = Math.max(Date.now(), record.createdMs);
     return record;
   }

@@ -57,7 +57,8 @@ export async function simCommand(argv: string[], hooks: SimCommandHooks = {}): P
     return 1;
   }
   io.stdout(
-    `Vobiz simulator listening on ${sim.url} (API ${sim.url}/api/v1/partner, ${sim.accountIds().length} accounts) ` +
+    `Vobiz simulator listening on ${sim.url} (API ${sim.url}/api/v1/partner, ${sim.accountIds().length} accounts` +
+      `${options.rateLimit === undefined ? '' : `, rate limit ${options.rateLimit} requests/s`}) ` +
       `X-Auth-ID: ${sim.partner.authId} X-Auth-Token: ${sim.partner.authToken}`,
   );
 
@@ -112,10 +113,12 @@ function parseFlags(argv: string[]): SimOptions | 'help' {
   const port = int('port', 0, 65_535);
   const latencyMs = int('latency-ms', 0, 600_000);
   const seed = int('seed', -2_147_483_648, 4_294_967_295);
+  const rateLimit = int('rate-limit', 1, 1_000_000);
   if (accounts !== undefined) options.accounts = accounts;
   if (port !== undefined) options.port = port;
   if (latencyMs !== undefined) options.latencyMs = latencyMs;
   if (seed !== undefined) options.seed = seed;
+  if (rateLimit !== undefined) options.rateLimit = rateLimit;
   const partnerId = text('partner-id');
   const partnerToken = text('partner-token');
   if (partnerId !== undefined) options.partnerAuthId = partnerId;

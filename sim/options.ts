@@ -28,4 +28,9 @@ export const SIM_OPTIONS = {
     value: 'clamp|reject',
     help: 'per_page above 100: clamp to 100 (default), or answer 422',
   },
+  'rate-limit': {
+    type: 'string',
+    value: '<rps>',
+    help: 'answer 429 with Retry-After above this many API requests per second (default none)',
+  },
 } as const;

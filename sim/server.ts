@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseAmount } from '../functions/core/money.ts';
 import { AccountStore, CURRENCY_BY_COUNTRY, type NewAccountFields, type SimAccount } from './accounts.ts';
+import { toApiAmount } from './decimal.ts';
 import { applyDrift, serialize } from './drift.ts';
 import { ErrorShapes, type ErrorSpec, type FieldError, loadBalancerPage } from './errors.ts';
 import { FaultBook, type FaultKind, type FaultSpec, type RouteName, validateFault } from './faults.ts';
 import { isLoopback, type ReadResult, readBody } from './http.ts';
+import { RateLimit } from './rate-limit.ts';
 
 /**
  * A local Vobiz Partner API (CONTRACT.md §14): the documented routes, auth and envelopes,
@@ -34,6 +35,10 @@ export interface SimOptions {
   maxAccounts?: number;
   /** /me can_create_accounts; false makes POST /accounts answer 403 (default true). */
   canCreateAccounts?: boolean;
+  /** Requests per second above which API requests get 429 with Retry-After (default: no limit). */
+  rateLimit?: number;
+  /** Epoch ms, read by the rate limit (default Date.now); tests inject one. */
+  clock?: () => number;
 }
 
 export interface SimStats {
@@ -41,6 +46,8 @@ export interface SimStats {
   byRoute: Record<string, number>;
   byStatus: Record<string, number>;
   maxInFlight: number;
+  /** 429s served by the rate limit (injected rate-limit faults are not counted here). */
+  rateLimited: number;
 }
 
 export interface Simulator {
@@ -110,6 +117,7 @@ class VobizSimulator implements Simulator {
   private readonly partnerBalance: string;
   private readonly maxAccounts: number;
   private readonly canCreateAccounts: boolean;
+  private readonly rateLimit: RateLimit | undefined;
   private latencyMs: number;
   private counters: SimStats = emptyStats();
   private inFlight = 0;
@@ -127,10 +135,14 @@ class VobizSimulator implements Simulator {
       authId: options.partnerAuthId ?? 'PA_SIM00001',
       authToken: options.partnerAuthToken ?? 'sim-partner-token',
     };
-    this.partnerBalance = parseAmount(options.partnerBalance ?? '250000.00000', 'partnerBalance');
+    this.partnerBalance = toApiAmount(options.partnerBalance ?? '250000.00000', 'partnerBalance');
     this.perPageLimit = options.perPageLimit ?? 'clamp';
     this.maxAccounts = options.maxAccounts ?? Math.max(1000, Math.ceil(accounts * 1.5));
     this.canCreateAccounts = options.canCreateAccounts ?? true;
+    this.rateLimit =
+      options.rateLimit === undefined
+        ? undefined
+        : new RateLimit(options.rateLimit, options.clock ?? Date.now);
     this.store = new AccountStore(seed, accounts);
     this.faults = new FaultBook(seed);
     for (const fault of options.faults ?? []) this.faults.add(fault);
@@ -216,6 +228,7 @@ class VobizSimulator implements Simulator {
       byRoute: { ...this.counters.byRoute },
       byStatus: { ...this.counters.byStatus },
       maxInFlight: this.counters.maxInFlight,
+      rateLimited: this.counters.rateLimited,
     };
   }
 
@@ -240,9 +253,25 @@ class VobizSimulator implements Simulator {
 
     const target = resolve(req.method ?? 'GET', url.pathname);
     bump(this.counters.byRoute, target.kind === 'route' ? target.route : 'unknown');
+    // Counted on arrival, like a gateway in front of the API, before routes and credentials.
+    const retryAfter = this.rateLimit?.take() ?? null;
     const body = await readBody(req);
     await this.delay(this.latencyMs);
     if (this.closing) return;
+
+    if (retryAfter !== null) {
+      this.counters.rateLimited++;
+      return this.sendError(
+        res,
+        {
+          status: 429,
+          code: 'rate_limit_exceeded',
+          message: `More than ${this.rateLimit?.perSecond} requests per second; slow down`,
+          extra: { retryAfter },
+        },
+        { 'retry-after': String(retryAfter) },
+      );
+    }
 
     if (target.kind === 'not-found') {
       return this.sendError(res, {
@@ -707,7 +736,7 @@ function bump(counts: Record<string, number>, key: string): void {
 }
 
 function emptyStats(): SimStats {
-  return { total: 0, byRoute: {}, byStatus: {}, maxInFlight: 0 };
+  return { total: 0, byRoute: {}, byStatus: {}, maxInFlight: 0, rateLimited: 0 };
 }
 
 function checkLatency(ms: number): number {

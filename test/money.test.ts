@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -51,6 +52,38 @@ describe('parseAmount', () => {
   it('refuses a JS number so no float can sneak in', () => {
     expect(isAmount(12.5)).toBe(false);
   });
+
+  it('gives what big.js gives for any decimal text, plain or not', () => {
+    // The reference: the value as big.js reads it, written with at least five decimals, -0 as 0.
+    const reference = (text: string) => {
+      const value = new Big(text.trim());
+      const fraction = Math.max(5, value.c.length - value.e - 1);
+      return (value.eq(0) ? value.abs() : value).toFixed(fraction);
+    };
+    const decimals = fc
+      .tuple(
+        fc.constantFrom('', '-', '+', ' '),
+        fc.stringMatching(/^\d{1,36}$/),
+        fc.option(fc.stringMatching(/^\d{1,8}$/), { nil: undefined }),
+      )
+      .map(([sign, whole, fraction]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}`);
+
+    fc.assert(
+      fc.property(decimals, (text) => {
+        let expected: string | null;
+        try {
+          expected = reference(text);
+          const big = new Big(text.trim());
+          if (Math.max(big.c.length, big.e + 1) > 38) expected = null;
+        } catch {
+          expected = null;
+        }
+        if (expected === null) expect(() => parseAmount(text)).toThrow(AmountError);
+        else expect(parseAmount(text)).toBe(expected);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
 });
 
 describe('exact arithmetic', () => {
@@ -79,6 +112,43 @@ describe('exact arithmetic', () => {
       fc.property(amount, amount, (a, b) => {
         expect(compareAmounts(addAmounts(subtractAmounts(a, b), b), a)).toBe(0);
       }),
+    );
+  });
+});
+
+describe('addAmounts', () => {
+  it('gives what big.js gives for any amounts, plain or not', () => {
+    const amount = fc.oneof(
+      fc
+        .tuple(
+          fc.bigInt({ min: -(10n ** 34n), max: 10n ** 34n }),
+          fc.nat(99_999),
+          fc.integer({ min: 0, max: 5 }),
+        )
+        .map(([whole, fraction, places]) =>
+          places === 0 ? String(whole) : `${whole}.${String(fraction).padStart(5, '0').slice(0, places)}`,
+        ),
+      fc.constantFrom(
+        '0.1234567',
+        '007.5',
+        '-0.00000',
+        '1.',
+        '.5',
+        '1e3',
+        '12345678901234567890123456789012345.5',
+      ),
+    );
+    const reference = (amounts: string[]) => {
+      const sum = amounts.reduce((s, a) => s.plus(new Big(a)), new Big(0));
+      const fraction = Math.max(5, sum.c.length - sum.e - 1);
+      return (sum.eq(0) ? sum.abs() : sum).toFixed(fraction);
+    };
+
+    fc.assert(
+      fc.property(fc.array(amount, { maxLength: 4 }), (amounts) => {
+        expect(addAmounts(...amounts)).toBe(reference(amounts));
+      }),
+      { numRuns: 5_000 },
     );
   });
 });

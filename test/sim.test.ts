@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAmounts } from '../functions/core/money.ts';
 import { simCommand } from '../sim/main.ts';
@@ -422,6 +423,127 @@ describe('balances', () => {
     expect(() => s.setBalance(id, '1e3')).toThrow();
     expect(() => s.adjustBalance('MA_NOSUCH00', '1')).toThrow(/MA_NOSUCH00/);
   });
+
+  it('refuses more than the five places the API writes, naming the amount', async () => {
+    const s = await sim();
+    const id = s.accountIds()[0] as string;
+
+    expect(() => s.setBalance(id, '0.123456')).toThrow(
+      'cash_credits has more than 5 decimal places (the API writes 5): "0.123456"',
+    );
+    expect(() => s.adjustBalance(id, '+1')).toThrow('delta is not a decimal string: "+1"');
+  });
+
+  it('serves a balance of more digits than the monitor stores, so the monitor can be tested refusing it', async () => {
+    const s = await sim();
+    const id = s.accountIds()[0] as string;
+    const forty = `${'9'.repeat(35)}.12345`;
+
+    s.setBalance(id, forty);
+    s.adjustBalance(id, '0.00001');
+
+    expect((await json(s, `/accounts/${id}/balance`)).cash_credits).toBe(`${'9'.repeat(35)}.12346`);
+    expect(addAmounts(forty, '0.00001')).toBe(`${'9'.repeat(35)}.12346`);
+  });
+
+  it('writes zero without a sign, however it was reached', async () => {
+    const s = await sim();
+    const id = s.accountIds()[0] as string;
+
+    s.setBalance(id, '-0.00000');
+    const set = account(s, id).cash_credits;
+    s.setBalance(id, '-2.5');
+    s.adjustBalance(id, '2.50000');
+
+    expect([set, account(s, id).cash_credits]).toEqual(['0.00000', '0.00000']);
+  });
+});
+
+describe('the simulator source', () => {
+  it('imports nothing but its own files and node: modules, so no product bug can hide behind shared code', () => {
+    const dir = new URL('../sim/', import.meta.url);
+    const imports = readdirSync(dir)
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) =>
+        [
+          ...readFileSync(new URL(file, dir), 'utf8').matchAll(/\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'/g),
+        ].map((m) => `${file}: ${m[1] ?? m[2]}`),
+      );
+
+    expect(imports.length).toBeGreaterThan(10);
+    expect(imports.filter((line) => !/: (\.\/[\w-]+\.ts|node:[\w/]+)$/.test(line))).toEqual([]);
+  });
+});
+
+describe('the rate limit', () => {
+  /** A clock that moves only when the test moves it. */
+  function manualClock(start = Date.UTC(2026, 10, 27, 9)) {
+    let now = start;
+    return { now: () => now, advance: (ms: number) => (now += ms) };
+  }
+
+  it('answers 429 with Retry-After in seconds above N requests a second, and counts them', async () => {
+    const clock = manualClock();
+    const s = await sim({ rateLimit: 3, clock: clock.now });
+
+    const within = await Promise.all([1, 2, 3].map(async () => (await api(s, '/me')).status));
+    const over = await api(s, '/me');
+    const body = (await over.json()) as Json;
+
+    expect(within).toEqual([200, 200, 200]);
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toBe('1');
+    expect(JSON.stringify(body)).toMatch(/"retryAfter":1\b/);
+    expect(s.stats()).toMatchObject({ total: 4, rateLimited: 1, byStatus: { '200': 3, '429': 1 } });
+  });
+
+  it('lets requests through again as the second goes by', async () => {
+    const clock = manualClock();
+    const s = await sim({ rateLimit: 2, clock: clock.now });
+    for (const _ of [1, 2]) await api(s, '/me');
+    const refused = (await api(s, '/me')).status;
+
+    clock.advance(500);
+    const afterHalf = [(await api(s, '/me')).status, (await api(s, '/me')).status];
+    clock.advance(1_000);
+    const afterOne = [(await api(s, '/me')).status, (await api(s, '/me')).status];
+
+    expect(refused).toBe(429);
+    expect(afterHalf).toEqual([200, 429]);
+    expect(afterOne).toEqual([200, 200]);
+  });
+
+  it('never refuses a client that keeps to the rate', async () => {
+    const clock = manualClock();
+    const s = await sim({ rateLimit: 50, clock: clock.now });
+    const statuses: number[] = [];
+
+    for (let i = 0; i < 200; i++) {
+      statuses.push((await api(s, `/accounts/${s.accountIds()[i % 50]}/balance`)).status);
+      clock.advance(20);
+    }
+
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    expect(s.stats().rateLimited).toBe(0);
+  });
+
+  it('keeps refusing at one request a second until the whole second has gone by', async () => {
+    const clock = manualClock();
+    const s = await sim({ rateLimit: 1, clock: clock.now });
+    await api(s, '/me');
+
+    const refused = await api(s, '/me');
+
+    expect(refused.headers.get('retry-after')).toBe('1');
+    clock.advance(999);
+    expect((await api(s, '/me')).status).toBe(429);
+    clock.advance(1);
+    expect((await api(s, '/me')).status).toBe(200);
+  });
+
+  it('refuses a rate below one request a second', async () => {
+    await expect(startSimulator({ rateLimit: 0 })).rejects.toThrow(/rateLimit must be a whole number/);
+  });
 });
 
 describe('latency', () => {
@@ -684,7 +806,13 @@ describe('the control surface', () => {
     expect(added.status).toBe(201);
     expect([failed.status, ok.status]).toEqual([500, 200]);
     expect(slow).toBeGreaterThanOrEqual(45);
-    expect(stats).toEqual({ total: 3, byRoute: { me: 3 }, byStatus: { '200': 2, '500': 1 }, maxInFlight: 1 });
+    expect(stats).toEqual({
+      total: 3,
+      byRoute: { me: 3 },
+      byStatus: { '200': 2, '500': 1 },
+      maxInFlight: 1,
+      rateLimited: 0,
+    });
   });
 
   it('answers 400 for a bad fault or amount and 404 for an unknown account, without latency or stats', async () => {
@@ -716,7 +844,7 @@ describe('stats', () => {
     expect(before.total).toBe(4);
     expect(before.byRoute).toEqual({ list: 1, balance: 1, account: 1, unknown: 1 });
     expect(before.byStatus).toEqual({ '200': 2, '404': 2 });
-    expect(s.stats()).toEqual({ total: 0, byRoute: {}, byStatus: {}, maxInFlight: 0 });
+    expect(s.stats()).toEqual({ total: 0, byRoute: {}, byStatus: {}, maxInFlight: 0, rateLimited: 0 });
   });
 });
 
@@ -750,8 +878,8 @@ describe('close()', () => {
 });
 
 describe('a 200 000-account simulator', () => {
-  it('starts and serves its first and last pages', async () => {
-    const s = await sim({ accounts: 200_000 });
+  it('starts and serves its first and last pages, with latency', async () => {
+    const s = await sim({ accounts: 200_000, latencyMs: 20 });
 
     const first = await json(s, '/accounts?per_page=100');
     const last = await json(s, '/accounts?per_page=100&page=2000');
@@ -761,6 +889,7 @@ describe('a 200 000-account simulator', () => {
     expect(rows(first).map((r) => r.auth_id)).toEqual(ids.slice(0, 100));
     expect(rows(last).map((r) => r.auth_id)).toEqual(ids.slice(199_900));
     expect(new Set(ids).size).toBe(200_000);
+    expect((await json(s, `/accounts/${ids[199_999]}/balance`)).auth_id).toBe(ids[199_999]);
   });
 });
 
@@ -782,7 +911,11 @@ describe('the sim command', () => {
       await simCommand(['--faults', 'rate-limit:balance:2'], { io: badFault.io }),
     ];
 
-    expect(codes).toEqual([2, 2, 2]);
+    const badRate = capture();
+    codes.push(await simCommand(['--rate-limit', '0'], { io: badRate.io }));
+
+    expect(codes).toEqual([2, 2, 2, 2]);
+    expect(badRate.err).toEqual([expect.stringContaining('--rate-limit must be an integer from 1')]);
     expect(unknown.err).toEqual([expect.stringContaining('--acounts')]);
     expect(badNumber.err).toEqual([expect.stringContaining('--accounts')]);
     expect(badFault.err).toEqual([expect.stringMatching(/--faults.*probability/)]);
@@ -808,6 +941,8 @@ describe('the sim command', () => {
         'tok',
         '--faults',
         'rate-limit:balance:1,server-error:list',
+        '--rate-limit',
+        '1000',
       ],
       { io, stop: stop.signal },
     );
@@ -822,6 +957,7 @@ describe('the sim command', () => {
     expect(out).toHaveLength(1);
     expect(out[0]).toContain('PA_CLI');
     expect(out[0]).toContain('tok');
+    expect(out[0]).toContain('rate limit 1000 requests/s');
     expect(me.account_count).toBe(7);
     expect(list.status).toBe(503);
   });

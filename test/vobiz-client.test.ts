@@ -340,6 +340,44 @@ describe('the client against a scripted server', () => {
   });
 });
 
+describe('the client against a server that stalls mid-body', () => {
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      // Headers and the first half of the body, then nothing: the budget must still run out.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      res.write('{"auth_id":"PA_STALL","name":');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('times the whole exchange out, reading the body included, and says so', async () => {
+    const client = createVobizClient({
+      baseUrl: url,
+      authId: 'PA_STALL',
+      authToken: 'stall-token',
+      timeoutMs: 150,
+      retries: 1,
+      sleep: recordingSleep().sleep,
+    });
+
+    const error = await caught(client.getPartner());
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as Error).message).toBe(
+      'timed out after 150 ms (GET /api/v1/partner/me, gave up after 2 attempts)',
+    );
+    expect(client.stats()).toEqual({ requests: 2, retries: 1 });
+  });
+});
+
 describe('the Vobiz client against the simulator', () => {
   let sim: Sim;
 

@@ -19,7 +19,10 @@ export const API_SCALE = 5;
 /** DynamoDB keeps at most 38 significant digits of a number. */
 export const MAX_SIGNIFICANT_DIGITS = 38;
 
-const DECIMAL = /^[+-]?(\d+)(?:\.(\d+))?$/;
+// No leading "+": big.js refuses it, and the refusal must be this module's clear message.
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+/** What the API and the table nearly always hold: no leading zero, at most API_SCALE decimals, well under 38 digits. */
+const PLAIN = /^(-?)(0|[1-9]\d{0,32})(?:\.(\d{1,5}))?$/;
 
 export class AmountError extends Error {
   override name = 'AmountError';
@@ -31,6 +34,14 @@ export class AmountError extends Error {
  */
 export function parseAmount(text: string, what = 'amount'): string {
   const trimmed = typeof text === 'string' ? text.trim() : text;
+  // Read once per account per sweep: a plain amount is made canonical by padding, without big.js.
+  const plain = typeof trimmed === 'string' ? PLAIN.exec(trimmed) : null;
+  if (plain) {
+    const [, sign, whole, fraction = ''] = plain;
+    const digits = fraction.padEnd(API_SCALE, '0');
+    // -0 and 0 are one balance (see canonical).
+    return `${whole === '0' && /^0+$/.test(digits) ? '' : sign}${whole}.${digits}`;
+  }
   if (typeof trimmed !== 'string' || !DECIMAL.test(trimmed)) {
     throw new AmountError(`${what} is not a decimal number: ${JSON.stringify(text)}`);
   }
@@ -75,6 +86,8 @@ function dec(amount: string): Big {
 
 /** -1, 0 or 1, exactly. */
 export function compareAmounts(a: string, b: string): -1 | 0 | 1 {
+  // The same text is the same amount; most balances have not moved since the last sweep.
+  if (a === b) return 0;
   return dec(a).cmp(dec(b)) as -1 | 0 | 1;
 }
 
@@ -84,7 +97,17 @@ export const greaterThan = (a: string, b: string): boolean => compareAmounts(a, 
 export const sameAmount = (a: string, b: string): boolean => compareAmounts(a, b) === 0;
 
 export function addAmounts(...amounts: string[]): string {
-  return canonical(amounts.reduce((sum, a) => sum.plus(dec(a)), ZERO));
+  // A sweep keeps its totals one balance at a time: plain amounts add as whole numbers of 10^-5.
+  let units = 0n;
+  for (const amount of amounts) {
+    const plain = PLAIN.exec(amount);
+    if (!plain) return canonical(amounts.reduce((sum, a) => sum.plus(dec(a)), ZERO));
+    const [, sign, whole, fraction = ''] = plain;
+    units += BigInt(`${sign}${whole}${fraction.padEnd(API_SCALE, '0')}`);
+  }
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(API_SCALE + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -API_SCALE)}.${digits.slice(-API_SCALE)}`;
 }
 
 export function subtractAmounts(a: string, b: string): string {

@@ -1,17 +1,25 @@
 /** Calendar arithmetic in the partner's timezone, with nothing but Intl. */
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+interface DayFormatter {
+  format: Intl.DateTimeFormat;
+  /** The last second formatted and its day: a sweep asks about the same few seconds thousands of times. */
+  second: number;
+  day: string;
+}
 
-function dayFormatter(timeZone: string): Intl.DateTimeFormat {
+const formatters = new Map<string, DayFormatter>();
+
+function dayFormatter(timeZone: string): DayFormatter {
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     // en-CA formats dates as YYYY-MM-DD.
-    formatter = new Intl.DateTimeFormat('en-CA', {
+    const format = new Intl.DateTimeFormat('en-CA', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
     });
+    formatter = { format, second: Number.NaN, day: '' };
     formatters.set(timeZone, formatter);
   }
   return formatter;
@@ -29,7 +37,15 @@ export function isTimeZone(name: string): boolean {
 
 /** The partner-local calendar day (YYYY-MM-DD) of an instant. */
 export function localDay(iso: string | number, timeZone: string): string {
-  return dayFormatter(timeZone).format(new Date(iso));
+  const formatter = dayFormatter(timeZone);
+  const ms = new Date(iso).getTime();
+  // Zone offsets are whole seconds, so a day never changes within a second.
+  const second = Math.floor(ms / 1000);
+  if (second !== formatter.second) {
+    formatter.day = formatter.format.format(ms);
+    formatter.second = second;
+  }
+  return formatter.day;
 }
 
 /** Strict ISO-8601 instant with an explicit zone; returns the canonical UTC form or null. */

@@ -1,6 +1,7 @@
 import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../../core/errors.ts';
 import type { BalanceResult, RequestOptions, VobizPort } from '../../core/ports.ts';
 import type { AccountPage, PartnerProfile } from '../../core/types.ts';
+import { HttpTimeout, httpGet } from './http.ts';
 import { quoteErrorBody } from './redact.ts';
 import { backoffDelay, sleep as defaultSleep, parseRetryAfter } from './retry.ts';
 import { MalformedResponse, parseAccountPage, parseBalance, parsePartnerProfile } from './schemas.ts';
@@ -164,28 +165,19 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
     budgetMs: number,
     signal: AbortSignal | undefined,
   ): Promise<{ value: T | 'not-found' } | Failure> {
-    const timeout = AbortSignal.timeout(budgetMs);
-    const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
     let status: number;
     let text: string;
     let retryAfter: string | null;
     try {
-      // The same signal covers reading the body, so a server that stalls mid-body times out too.
-      // No redirects: fetch would carry X-Auth-Token along to wherever a redirect points.
-      const response = await fetch(origin + call.path, {
-        method: 'GET',
-        headers,
-        signal: combined,
-        redirect: 'error',
-      });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
-      text = await response.text();
+      // The budget covers the whole exchange, reading the body included, so a server that stalls
+      // mid-body times out too.
+      ({ status, text, retryAfter } = await httpGet(origin, call.path, headers, budgetMs, signal));
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const reason = timeout.aborted
-        ? `timed out after ${budgetMs} ms`
-        : `network error: ${networkCause(error)}`;
+      const reason =
+        error instanceof HttpTimeout
+          ? `timed out after ${budgetMs} ms`
+          : `network error: ${networkCause(error)}`;
       return { reason, status: null, retry: true, retryAfterMs: null };
     }
 
@@ -343,7 +335,7 @@ function parseBaseUrl(value: string): string {
 
 function credential(what: string, value: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`${what} is empty`);
-  // A header value cannot carry control characters; fetch would fail later with a vaguer message.
+  // A header value cannot carry control characters; the request would fail later with a vaguer message.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: that is exactly what is looked for
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new ConfigError(`${what} contains control characters`);
   return value.trim();
@@ -357,8 +349,10 @@ function whole(name: string, value: number | undefined, fallback: number, min: n
   return value;
 }
 
-/** The low-level cause of a fetch failure (ECONNRESET, UND_ERR_SOCKET, ...), never a body. */
+/** The low-level cause of a network failure (ECONNRESET, UND_ERR_SOCKET, ...), never a body. */
 function networkCause(error: unknown): string {
+  const own = (error as { code?: unknown } | null)?.code;
+  if (typeof own === 'string') return own;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
   const message =
