@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { AUDIT_PK, BY_DAY_INDEX, keys } from '../../contract/table-schema.ts';
+import { AUDIT_PK, BY_DAY_INDEX, keys, SWEEP_PK } from '../../contract/table-schema.ts';
 import type { CurrencyDefaults } from '../../core/ports.ts';
+import { localDay } from '../../core/time.ts';
 import type { AccountState, Snapshot } from '../../core/types.ts';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntry, type AuditValue } from '../../finance/audit.ts';
 import { errorName } from './errors.ts';
@@ -30,6 +31,7 @@ export interface FinanceStoreOptions {
   tableName: string;
   timezone: string;
   retentionDays: number;
+  tableWindowDays?: number;
 }
 
 export type StateUpdate =
@@ -44,8 +46,14 @@ export type DefaultsUpdate =
 export interface FinanceStore {
   /** The sweep's store on the same table: history, states, commits. */
   readonly base: DynamoStore;
-  /** A partner-local day's snapshots, page by page, sorted by account and then time. */
-  forEachOfDay(day: string, visit: (page: Snapshot[]) => void, authId?: string): Promise<void>;
+  /** A partner-local day's snapshots, page by page (each visit awaited), sorted by account and then time. */
+  forEachOfDay(
+    day: string,
+    visit: (page: Snapshot[]) => void | Promise<void>,
+    authId?: string,
+  ): Promise<void>;
+  /** The partner-local day of the oldest sweep record, or null before the first sweep. */
+  firstSweepDay(): Promise<string | null>;
   /** The account's last snapshot at or before `instant`. */
   lastAtOrBefore(authId: string, instant: string): Promise<Snapshot | undefined>;
   /**
@@ -72,7 +80,7 @@ const MAX_ATTEMPTS = 10;
 export function createFinanceStore(o: FinanceStoreOptions): FinanceStore {
   const { client, tableName } = o;
   const base = createDynamoStore(o);
-  const { doc, call, forEachPage } = tableAccess(client, tableName);
+  const { doc, call, forEachPage, query } = tableAccess(client, tableName);
 
   async function readDefaults(): Promise<{
     defaults: CurrencyDefaults;
@@ -103,6 +111,19 @@ export function createFinanceStore(o: FinanceStoreOptions): FinanceStore {
         { IndexName: BY_DAY_INDEX, KeyConditionExpression: condition, ExpressionAttributeValues: values },
         (items) => visit(items.map(snapshotFromItem)),
       );
+    },
+
+    async firstSweepDay() {
+      const [oldest] = await query(
+        {
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': SWEEP_PK },
+          ProjectionExpression: 'sk',
+        },
+        1,
+      );
+      // Sort keys begin with the sweep's start time.
+      return typeof oldest?.sk === 'string' ? localDay(oldest.sk.split('#')[0] as string, o.timezone) : null;
     },
 
     async lastAtOrBefore(authId, instant) {
@@ -186,7 +207,9 @@ export function createFinanceStore(o: FinanceStoreOptions): FinanceStore {
           ExpressionAttributeValues: { ':pk': AUDIT_PK },
           ScanIndexForward: false,
         },
-        (items) => entries.push(...items.map(auditFromItem)),
+        (items) => {
+          entries.push(...items.map(auditFromItem));
+        },
         limit,
       );
       return entries;
