@@ -84,12 +84,6 @@ export function createHistoryReader(o: HistoryReaderOptions): HistoryReader {
     return state;
   }
 
-  /** Exported with no snapshot: the exporter writes no file for such a day. */
-  function exportedEmpty(s: ArchiveState, day: string): boolean {
-    const through = s.index?.exportedThrough;
-    return !s.days.has(day) && through !== null && through !== undefined && day <= through;
-  }
-
   /** False only when the index proves the account has nothing archived on that day. */
   function mayHold(s: ArchiveState, authId: string, day: string): boolean {
     const through = s.index?.exportedThrough;
@@ -132,8 +126,9 @@ export function createHistoryReader(o: HistoryReaderOptions): HistoryReader {
       else segments.push({ kind: 'table', firstDay: day, lastDay: day });
     };
     for (let day = highest; day >= lowest; day = addDays(day, -1)) {
+      // A day with no file had no snapshot when exported, or lost its file: the table is asked either way.
       if (s.days.has(day)) segments.push({ kind: 'archive', day });
-      else if (!exportedEmpty(s, day)) uncovered(day);
+      else uncovered(day);
     }
     // Without a lower bound, whatever precedes the archive's first day may still be in the table.
     if (from === undefined) {
@@ -224,7 +219,6 @@ export function createHistoryReader(o: HistoryReaderOptions): HistoryReader {
       if (day >= firstTableDay) return table.forEachOfDay(day, visit);
       const s = await archiveState();
       if (archive && s.days.has(day) && (await archive.readDay(day, visit))) return;
-      if (exportedEmpty(s, day)) return;
       let rows = 0;
       await table.forEachOfDay(day, (page) => {
         rows += page.length;
