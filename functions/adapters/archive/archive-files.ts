@@ -74,7 +74,9 @@ async function readLines(
   day: string,
   visit: (page: Snapshot[]) => void,
 ): Promise<void> {
-  await pipeline(source, createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
+  // The pipeline reports its own abort when this function throws: keep the reason to rethrow it.
+  let reason: unknown;
+  const consume = async (chunks: AsyncIterable<Buffer>) => {
     const decoder = new StringDecoder('utf8');
     let rest = '';
     let lineNumber = 0;
@@ -102,7 +104,19 @@ async function readLines(
     rest += decoder.end();
     if (rest !== '') take(rest);
     if (page.length > 0) visit(page);
-  });
+  };
+  try {
+    await pipeline(source, createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
+      try {
+        await consume(chunks);
+      } catch (error) {
+        reason = error;
+        throw error;
+      }
+    });
+  } catch (error) {
+    throw reason ?? error;
+  }
 }
 
 export function encodeIndex(index: ArchiveIndex): Buffer {

@@ -24,7 +24,7 @@ export function createFolderArchive(root: string): ArchivePort {
       await writeFile(temporary, body);
       await rename(temporary, target);
     } catch (error) {
-      await rm(temporary, { force: true });
+      await rm(temporary, { force: true }).catch(() => {});
       throw fail(`write ${key}`, error);
     }
   }
