@@ -64,7 +64,7 @@ interface ArchiveState {
 
 /** Table queries at once when accounts are read one by one. */
 const ACCOUNT_CONCURRENCY = 8;
-/** Archive days read ahead of the one being used. */
+/** Archive days read ahead of the one being used, when every snapshot in the range is wanted. */
 const READ_AHEAD = 2;
 
 export function createHistoryReader(o: HistoryReaderOptions): HistoryReader {
@@ -181,7 +181,9 @@ export function createHistoryReader(o: HistoryReaderOptions): HistoryReader {
     for (let i = 0; i < segments.length && pending.length > 0; i++) {
       const segment = segments[i] as Segment;
       if (segment.kind === 'archive') {
-        for (let ahead = i; ahead <= i + READ_AHEAD; ahead++) startRead(ahead);
+        // With a limit the next day is likely not needed: read ahead only to collect everything.
+        const ahead = Number.isFinite(limit) ? 0 : READ_AHEAD;
+        for (let next = i; next <= i + ahead; next++) startRead(next);
         const byAccount = await (reads.get(i) as Promise<Map<string, Snapshot[]>>);
         reads.delete(i);
         for (const [id, rows] of byAccount) {
