@@ -32,7 +32,7 @@ export interface ExportOptions {
   settleMinutes?: number;
   /** A new archive reaches this many days back, or to the oldest sweep if that is earlier (default 0). */
   lookbackDays?: number;
-  /** Days to export again even though they were (a replayed sweep wrote into them). */
+  /** Days to export again (a replayed sweep wrote into them): exported ones at once, others once over. */
   again?: readonly string[];
   /** Epoch ms: no day is started after it (the Lambda's time left). */
   deadline?: number;
@@ -73,7 +73,10 @@ export async function exportArchive(
   const next = new Set<string>();
   for (let day = start; day !== null && day <= lastDay; day = addDays(day, 1)) next.add(day);
   const days = new Set(next);
-  for (const day of o.again ?? []) if (day <= lastDay) days.add(day);
+  // A day the archive already holds is rewritten whatever `now` says (a replay's --now may lie
+  // before its end): the file follows the table. Any other day waits until it is over.
+  const through = index.exportedThrough;
+  for (const day of o.again ?? []) if (day <= lastDay || (through !== null && day <= through)) days.add(day);
 
   const result: ExportResult = {
     exported: [],
