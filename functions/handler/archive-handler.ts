@@ -71,8 +71,9 @@ export function createArchiveHandler(deps: ArchiveHandlerDeps) {
         now: started,
         timezone: env.sweep.timezone,
         tableWindowDays: windowDays,
-        // A new archive also takes whatever the table still holds from before the first sweep it knows.
-        lookbackDays: windowDays,
+        // A new archive takes all the table may still hold: a table that predates the archive kept
+        // snapshots for the whole retention.
+        lookbackDays: env.sweep.retentionDays,
         deadline: started + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
         clock: now,
       },
