@@ -129,12 +129,13 @@ export class ArchiveBucket extends Construct {
 
   /** What the daily export does: list the days, read and write day files and the index. Nothing else. */
   grantExport(grantee: IGrantable): void {
+    // Unconditional: S3 answers a GetObject of a missing key (a new archive's index) with 404 only to
+    // a principal that may list the bucket, and with 403 otherwise, which would fail the first run.
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ListArchivedDays',
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': `${ARCHIVE_LAYOUT.snapshotsPrefix}*` } },
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
