@@ -31,7 +31,6 @@ export interface FinanceStoreOptions {
   tableName: string;
   timezone: string;
   retentionDays: number;
-  tableWindowDays?: number;
 }
 
 export type StateUpdate =
