@@ -53,8 +53,6 @@ export interface FinanceStore {
   ): Promise<void>;
   /** The partner-local day of the oldest sweep record, or null before the first sweep. */
   firstSweepDay(): Promise<string | null>;
-  /** The account's last snapshot at or before `instant`. */
-  lastAtOrBefore(authId: string, instant: string): Promise<Snapshot | undefined>;
   /**
    * Applies `change` to the account's current state and commits it conditionally on the
    * version read (the sweep writes the same item); on a conflict it reads again and retries.
@@ -123,11 +121,6 @@ export function createFinanceStore(o: FinanceStoreOptions): FinanceStore {
       );
       // Sort keys begin with the sweep's start time.
       return typeof oldest?.sk === 'string' ? localDay(oldest.sk.split('#')[0] as string, o.timezone) : null;
-    },
-
-    async lastAtOrBefore(authId, instant) {
-      const [last] = await base.history(authId, { to: instant, limit: 1 });
-      return last;
     },
 
     async updateState(authId, change) {
