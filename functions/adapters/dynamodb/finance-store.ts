@@ -18,7 +18,8 @@ import { tableAccess } from './table-access.ts';
 
 /**
  * What the finance and operations commands need from the table, beyond the sweep's store:
- * the byDay partitions read page by page (memory stays per page, not per month), state
+ * the byDay partitions read page by page (memory stays per page, not per month; the archive
+ * export reads them the same way, finance/history-reader.ts routes old days elsewhere), state
  * changes through the same versioned commit the sweep uses, the per-currency defaults
  * under their own version, and the audit trail.
  *
