@@ -118,7 +118,8 @@ function run(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd: PROJECT_ROOT, timeout: 60_000, env }, (error, stdout, stderr) => {
+    // Two function bundles (the sweep's and the archive export's) on a loaded two-core machine.
+    execFile(command, args, { cwd: PROJECT_ROOT, timeout: 150_000, env }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -454,6 +455,7 @@ describe('sweep function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
   });
 
+  // The first test to wait for the app's synth (started in beforeAll): two bundles, a loaded machine.
   it('ships one esbuild bundle, minified, of the entry the contract names', async () => {
     // Bundling is left to the app's own synth (beforeAll), which deploys exactly that bundle.
     const result = await appSynth;
@@ -475,7 +477,7 @@ describe('sweep function', () => {
     } finally {
       vi.unstubAllEnvs();
     }
-  });
+  }, 150_000);
 
   it('logs JSON into its own log group, kept for the configured retention', () => {
     const group = new Capture();
