@@ -15,6 +15,7 @@ import { createVobizClient } from './adapters/vobiz/client.ts';
 import { createWebhookChannel } from './adapters/webhook/webhook-channel.ts';
 import { createWebhookSecret } from './adapters/webhook/webhook-secret.ts';
 import { METRICS } from './contract/metrics.ts';
+import { tableWindowDays } from './core/config.ts';
 import { createNotifier } from './core/notifier.ts';
 import { parseHandlerEnv } from './handler/handler-env.ts';
 import { createRunGuard } from './handler/run-guard.ts';
@@ -34,6 +35,7 @@ export const handler = createSweepHandler({
     client: dynamo,
     tableName: env.tableName,
     retentionDays: env.sweep.retentionDays,
+    tableWindowDays: tableWindowDays(env.sweep),
     timezone: env.sweep.timezone,
   }),
   // SNS first: the channel every deployment has, so a slow webhook never delays it.

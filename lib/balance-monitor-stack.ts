@@ -40,6 +40,8 @@ import {
 } from '../functions/contract/handler.ts';
 import { METRICS } from '../functions/contract/metrics.ts';
 import { alarmNamePrefix, SweepAlarms } from './alarms.ts';
+import { ArchiveBucket } from './archive-bucket.ts';
+import { ArchiveExport } from './archive-export.ts';
 import type { StackConfig } from './config.ts';
 import { SweepDashboard } from './dashboard.ts';
 import { HistoryTable } from './history-table.ts';
@@ -73,6 +75,8 @@ export const WEBHOOK_SECRET_PLACEHOLDER = JSON.stringify({
  */
 export class BalanceMonitorStack extends Stack {
   readonly table: ITable;
+  readonly archive: ArchiveBucket;
+  readonly archiveExport: ArchiveExport;
   readonly secret: ISecret;
   /** Only with `webhook: true`: the webhook's URL and shared secret. */
   readonly webhookSecret: Secret | null;
@@ -123,6 +127,13 @@ export class BalanceMonitorStack extends Stack {
           'This queue is itself the dead-letter queue of the schedule and the on-failure destination of the function; nothing consumes it, so there is nothing to redrive to.',
       });
     }
+
+    // History past the table's window: the archive bucket, filled daily (lib/archive-bucket.ts, lib/archive-export.ts).
+    this.archive = new ArchiveBucket(this, 'Archive', { retentionDays: config.sweep.retentionDays });
+    this.archiveExport = new ArchiveExport(this, 'ArchiveExport', {
+      ...{ archive: this.archive, table: this.table, indexArns: history.indexArns, sweep: config.sweep },
+      ...{ deadLetterQueue: this.deadLetterQueue, logRetentionDays: config.logRetentionDays },
+    });
 
     const role = new Role(this, 'SweepRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -224,6 +235,10 @@ export class BalanceMonitorStack extends Stack {
         description: 'Put {"url": "https://...", "secret": "..."} here',
       });
     }
+    new CfnOutput(this, 'ArchiveBucketName', {
+      value: this.archive.bucket.bucketName,
+      description: `History archive; Athena: workgroup ${this.archive.workGroupName}, table ${this.archive.databaseName}.${this.archive.tableName}`,
+    });
     new CfnOutput(this, 'FunctionName', {
       value: this.sweepFunction.functionName,
       description: 'The sweep function',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSweepConfig } from '../functions/core/config.ts';
+import { parseSweepConfig, tableWindowDays } from '../functions/core/config.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 
 describe('sweep configuration', () => {
@@ -16,6 +16,13 @@ describe('sweep configuration', () => {
       alertPostpaid: false,
       alertInactive: false,
     });
+  });
+
+  it('keeps snapshots in the table for 90 days by default, or the whole retention when that is shorter', () => {
+    expect(tableWindowDays(parseSweepConfig({}))).toBe(90);
+    expect(parseSweepConfig({}).retentionDays).toBe(400);
+    expect(tableWindowDays(parseSweepConfig({ retentionDays: 30 }))).toBe(30);
+    expect(tableWindowDays(parseSweepConfig({ tableWindowDays: 120 }))).toBe(120);
   });
 
   it('turns amounts given as numbers or strings into exact decimals', () => {
@@ -43,6 +50,11 @@ describe('sweep configuration', () => {
       /^options: currencyThresholds\.USD critical must not be above low/,
     ],
     [{ thresold: '5' }, /^options: unknown setting thresold/],
+    [{ tableWindowDays: 7 }, /^options: tableWindowDays must be a whole number of days from 14 to 3650/],
+    [
+      { retentionDays: 60, tableWindowDays: 90 },
+      /^options: tableWindowDays must not be above retentionDays \(the archive keeps what the table lets go\)/,
+    ],
   ])('refuses %j with one line naming the setting', (input, message) => {
     let caught: unknown;
     try {

@@ -537,6 +537,34 @@ describe('history', () => {
     expect(raw?.gsi1sk?.S).toBe(`${authId}#${observedAt}`);
   });
 
+  it('keeps snapshots for the table window and sweep records, which are not archived, for the retention', async () => {
+    // Arrange: a 14-day table window under a 400-day retention
+    const store = createDynamoStore({
+      client: dynamo.client,
+      tableName: TABLE,
+      retentionDays: 400,
+      tableWindowDays: 14,
+      timezone: 'Asia/Kolkata',
+    });
+    const authId = newAuthId();
+    const observedAt = '2026-11-27T20:00:00.000Z';
+
+    // Act
+    await store.commit({
+      state: state(authId),
+      expectedVersion: null,
+      snapshot: snapshot(authId, observedAt),
+    });
+    await store.recordSweep(summary('window-sweep', observedAt));
+    const rawSnapshot = await rawItem(keys.snapshot(authId, observedAt));
+    const rawSweep = await rawItem(keys.sweep(observedAt, 'window-sweep'));
+
+    // Assert
+    const seconds = Date.parse(observedAt) / 1000;
+    expect(rawSnapshot?.[TABLE_SCHEMA.ttlAttribute]?.N).toBe(String(seconds + 14 * 86_400));
+    expect(rawSweep?.[TABLE_SCHEMA.ttlAttribute]?.N).toBe(String(seconds + 400 * 86_400));
+  });
+
   it('finds the closing balance of each account for a day through the byDay index', async () => {
     // Arrange
     const store = storeOn();

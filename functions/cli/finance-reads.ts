@@ -2,12 +2,15 @@ import { createFinanceStore, type FinanceStore } from '../adapters/dynamodb/fina
 import { ConfigError } from '../core/errors.ts';
 import { localDay } from '../core/time.ts';
 import type { Snapshot } from '../core/types.ts';
-import type { CliIO } from './io.ts';
+import { createHistoryReader, type HistoryReader } from '../finance/history-reader.ts';
+import { type ArchiveFlags, openArchive, resolveTableWindowDays } from './archive-options.ts';
+import { type CliIO, clockOf } from './io.ts';
 import { type StoreFlags, storeTarget, withStore } from './store-options.ts';
 
 /**
  * What the finance and operations commands share: the finance store on the table the store
- * flags name (never creating one), and history read through the table's keys, never a scan.
+ * flags name (never creating one), and history read through the table's keys, never a scan,
+ * for the days the table keeps, and from the archive for older days.
  */
 
 export interface FinanceContext {
@@ -32,8 +35,47 @@ export async function withFinanceStore<T>(
   );
 }
 
-/** History queries at once when openings must be looked up account by account. */
-export const OPENING_CONCURRENCY = 8;
+export interface HistoryContext extends FinanceContext {
+  history: HistoryReader;
+}
+
+/**
+ * Like withFinanceStore, with the history across the table and the archive: days older than the
+ * table's window come from the archive (--archive, --table-window-days). Notes about where history
+ * was read go to stderr, prefixed with the command's name.
+ */
+export async function withHistoryStore<T>(
+  command: string,
+  flags: StoreFlags & ArchiveFlags,
+  io: CliIO,
+  timezone: string,
+  work: (context: HistoryContext) => Promise<T>,
+): Promise<T> {
+  const target = storeTarget(flags, io.env);
+  const tableWindowDays = resolveTableWindowDays(flags);
+  const opened = await openArchive(flags, target, io.env, 'read');
+  try {
+    return await withFinanceStore(flags, io, timezone, (context) => {
+      const { store } = context;
+      const history = createHistoryReader({
+        table: {
+          forEachOfDay: (day, visit) => store.forEachOfDay(day, visit),
+          history: (authId, range) => store.base.history(authId, range),
+        },
+        archive: opened.archive,
+        timezone,
+        tableWindowDays,
+        now: clockOf(io)(),
+        tableForgets: target.kind === 'aws',
+        note: (line) => io.stderr(`vobiz-balance ${command}: ${line}`),
+      });
+      return work({ ...context, history });
+    });
+  } finally {
+    opened.close();
+  }
+}
+
 /** Day partitions read at once when order does not matter. */
 export const PARTITION_CONCURRENCY = 3;
 
@@ -50,29 +92,20 @@ export function assertSameTimezone(snapshot: Snapshot, timezone: string): void {
   }
 }
 
-export async function readDay(
-  store: FinanceStore,
-  day: string,
-  timezone: string,
-  authId?: string,
-): Promise<Snapshot[]> {
+export async function readDay(history: HistoryReader, day: string, timezone: string): Promise<Snapshot[]> {
   const snapshots: Snapshot[] = [];
-  await store.forEachOfDay(
-    day,
-    (page) => {
-      for (const s of page) {
-        assertSameTimezone(s, timezone);
-        snapshots.push(s);
-      }
-    },
-    authId,
-  );
+  await history.forEachOfDay(day, (page) => {
+    for (const s of page) {
+      assertSameTimezone(s, timezone);
+      snapshots.push(s);
+    }
+  });
   return snapshots;
 }
 
 /** Day by day in order, the next day read while the current one is processed. */
 export async function forEachDayInOrder(
-  store: FinanceStore,
+  history: HistoryReader,
   days: readonly string[],
   timezone: string,
   visit: (snapshots: Snapshot[]) => void,
@@ -80,7 +113,7 @@ export async function forEachDayInOrder(
   const read = (i: number) => {
     const day = days[i];
     if (day === undefined) return null;
-    const pending = readDay(store, day, timezone);
+    const pending = readDay(history, day, timezone);
     // Awaited in the next round; until then a failure must not count as unhandled.
     pending.catch(() => {});
     return pending;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, optionLine } from './command.ts';
+import { archive } from './commands/archive.ts';
 import { audit } from './commands/audit.ts';
 import { closing } from './commands/closing.ts';
 import { history } from './commands/history.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   unmute,
   audit,
   report,
+  archive,
   sim,
 ];
 

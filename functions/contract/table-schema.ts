@@ -11,7 +11,8 @@
  *   audit entry     pk AUDIT          sk <at>#<id>    (threshold, default and mute changes; never expire)
  *   run lease       pk LEASE          sk SWEEP        (run-guard.ts: one scheduled sweep at a time)
  *   run slot        pk RUN            sk <slot>       (run-guard.ts: a scheduled time already handled)
- * Snapshots and sweep records carry `expiresAt` (epoch seconds) for the TTL.
+ * Snapshots and sweep records carry `expiresAt` (epoch seconds) for the TTL: snapshots after the
+ * table window (they are archived first, core/archive-export.ts), sweep records after the retention.
  */
 
 export interface KeyAttribute {
@@ -48,8 +49,9 @@ export const TABLE_SCHEMA: TableSchema = {
       name: BY_DAY_INDEX,
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
-      // Snapshots are small and "closing balance of every account for a day" needs the
-      // balance, currency and name: projecting everything saves a GetItem per account.
+      // Closings, statements and the nightly archive export need whole snapshots. Keys only would
+      // save ~210 of ~420 index bytes per snapshot, but cost a read of the item for every one of
+      // them; with the table window bounding the index, ALL is cheaper (README, Finance).
       projection: 'ALL',
     },
   ],

@@ -68,8 +68,14 @@ export const sweepConfigSchema = z
     concurrency: wholeIn(1, 256).default(8),
     /** Optional cap on partner API requests per second (null: none). */
     requestsPerSecond: positiveUpTo(10_000, 'a number').nullable().default(null),
-    /** History older than this is dropped by the table's TTL. */
+    /** History is kept this long: in the archive (its expiry), and sweep records in the table. */
     retentionDays: wholeIn(1, 3650, 'a whole number of days').default(400),
+    /**
+     * Snapshots stay in the table this long (its TTL); older ones are read from the archive. At least
+     * 14: the spend analysis reads a week from the table, and the daily export needs days to retry.
+     * Unset: see tableWindowDays() below.
+     */
+    tableWindowDays: wholeIn(14, 3650, 'a whole number of days').optional(),
     /** A runway under this many hours, while the balance is still above low, raises `forecast`. */
     forecastHorizonHours: positiveUpTo(24 * 365, 'a number of hours').default(48),
     /** Less observed history than this: the runway is `insufficient_history`, never a guess. */
@@ -91,9 +97,21 @@ export const sweepConfigSchema = z
   .refine((c) => !lessThan(c.threshold, c.critical), {
     message: 'must not be above the low threshold',
     path: ['critical'],
+  })
+  .refine((c) => c.tableWindowDays === undefined || c.tableWindowDays <= c.retentionDays, {
+    message: 'must not be above retentionDays (the archive keeps what the table lets go)',
+    path: ['tableWindowDays'],
   });
 
 export type SweepConfig = z.output<typeof sweepConfigSchema>;
+
+/** The table's window when none is set: 90 days, or the whole retention if that is shorter. */
+export const DEFAULT_TABLE_WINDOW_DAYS = 90;
+
+/** How long snapshots stay in the table (their TTL). */
+export function tableWindowDays(config: Pick<SweepConfig, 'tableWindowDays' | 'retentionDays'>): number {
+  return config.tableWindowDays ?? Math.min(DEFAULT_TABLE_WINDOW_DAYS, config.retentionDays);
+}
 export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
 
 /**

@@ -1,4 +1,4 @@
-import { localDay } from '../core/time.ts';
+import { addDays, localDay } from '../core/time.ts';
 
 /**
  * Partner-local calendar days and months as UTC instants, with nothing but Intl.
@@ -6,7 +6,6 @@ import { localDay } from '../core/time.ts';
  * so every range a finance command asks for is a set of days plus the instants that bound them.
  */
 
-const DAY_MS = 86_400_000;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MONTH = /^(\d{4})-(\d{2})$/;
 
@@ -23,12 +22,6 @@ export function isDay(text: string): boolean {
 export function isMonth(text: string): boolean {
   const match = MONTH.exec(text);
   return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 12;
-}
-
-/** The calendar day `n` days after `day` (n may be negative). */
-export function addDays(day: string, n: number): string {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d) + n * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** Every day of a YYYY-MM month, in order. */
@@ -101,4 +94,4 @@ export function localDateTime(iso: string, timeZone: string): string {
   return `${day} ${wall.slice(11, 16)}`;
 }
 
-export { localDay };
+export { addDays, localDay };

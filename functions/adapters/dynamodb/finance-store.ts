@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { AUDIT_PK, BY_DAY_INDEX, keys } from '../../contract/table-schema.ts';
+import { AUDIT_PK, BY_DAY_INDEX, keys, SWEEP_PK } from '../../contract/table-schema.ts';
 import type { CurrencyDefaults } from '../../core/ports.ts';
+import { localDay } from '../../core/time.ts';
 import type { AccountState, Snapshot } from '../../core/types.ts';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntry, type AuditValue } from '../../finance/audit.ts';
 import { errorName } from './errors.ts';
@@ -17,7 +18,8 @@ import { tableAccess } from './table-access.ts';
 
 /**
  * What the finance and operations commands need from the table, beyond the sweep's store:
- * the byDay partitions read page by page (memory stays per page, not per month), state
+ * the byDay partitions read page by page (memory stays per page, not per month; the archive
+ * export reads them the same way, finance/history-reader.ts routes old days elsewhere), state
  * changes through the same versioned commit the sweep uses, the per-currency defaults
  * under their own version, and the audit trail.
  *
@@ -44,10 +46,14 @@ export type DefaultsUpdate =
 export interface FinanceStore {
   /** The sweep's store on the same table: history, states, commits. */
   readonly base: DynamoStore;
-  /** A partner-local day's snapshots, page by page, sorted by account and then time. */
-  forEachOfDay(day: string, visit: (page: Snapshot[]) => void, authId?: string): Promise<void>;
-  /** The account's last snapshot at or before `instant`. */
-  lastAtOrBefore(authId: string, instant: string): Promise<Snapshot | undefined>;
+  /** A partner-local day's snapshots, page by page (each visit awaited), sorted by account and then time. */
+  forEachOfDay(
+    day: string,
+    visit: (page: Snapshot[]) => void | Promise<void>,
+    authId?: string,
+  ): Promise<void>;
+  /** The partner-local day of the oldest sweep record, or null before the first sweep. */
+  firstSweepDay(): Promise<string | null>;
   /**
    * Applies `change` to the account's current state and commits it conditionally on the
    * version read (the sweep writes the same item); on a conflict it reads again and retries.
@@ -72,7 +78,7 @@ const MAX_ATTEMPTS = 10;
 export function createFinanceStore(o: FinanceStoreOptions): FinanceStore {
   const { client, tableName } = o;
   const base = createDynamoStore(o);
-  const { doc, call, forEachPage } = tableAccess(client, tableName);
+  const { doc, call, forEachPage, query } = tableAccess(client, tableName);
 
   async function readDefaults(): Promise<{
     defaults: CurrencyDefaults;
@@ -105,9 +111,17 @@ export function createFinanceStore(o: FinanceStoreOptions): FinanceStore {
       );
     },
 
-    async lastAtOrBefore(authId, instant) {
-      const [last] = await base.history(authId, { to: instant, limit: 1 });
-      return last;
+    async firstSweepDay() {
+      const [oldest] = await query(
+        {
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': SWEEP_PK },
+          ProjectionExpression: 'sk',
+        },
+        1,
+      );
+      // Sort keys begin with the sweep's start time.
+      return typeof oldest?.sk === 'string' ? localDay(oldest.sk.split('#')[0] as string, o.timezone) : null;
     },
 
     async updateState(authId, change) {
@@ -186,7 +200,9 @@ export function createFinanceStore(o: FinanceStoreOptions): FinanceStore {
           ExpressionAttributeValues: { ':pk': AUDIT_PK },
           ScanIndexForward: false,
         },
-        (items) => entries.push(...items.map(auditFromItem)),
+        (items) => {
+          entries.push(...items.map(auditFromItem));
+        },
         limit,
       );
       return entries;

@@ -286,7 +286,7 @@ export function stateFromItem(item: Item): AccountState {
   };
 }
 
-export function snapshotToItem(s: Snapshot, retentionDays: number): Item {
+export function snapshotToItem(s: Snapshot, ttlDays: number): Item {
   return {
     ...keys.snapshot(s.authId, s.observedAt),
     ...keys.snapshotByDay(s.localDay, s.authId, s.observedAt),
@@ -299,7 +299,7 @@ export function snapshotToItem(s: Snapshot, retentionDays: number): Item {
     localDay: s.localDay,
     level: s.level,
     sweepId: s.sweepId,
-    expiresAt: expiresAt(s.observedAt, retentionDays),
+    expiresAt: expiresAt(s.observedAt, ttlDays),
   };
 }
 

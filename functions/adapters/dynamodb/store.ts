@@ -29,8 +29,13 @@ export { ensureTable } from './table.ts';
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
   tableName: string;
-  /** Snapshots and sweep records expire (TTL) this many days after they were made. */
+  /** Sweep records expire (TTL) this many days after they started; they are not archived. */
   retentionDays: number;
+  /**
+   * Snapshots expire (TTL) this many days after they were observed: the table keeps a recent
+   * window, the archive keeps everything (core/archive-export.ts). Default: retentionDays.
+   */
+  tableWindowDays?: number;
   /** The partner's IANA zone: what "today" means for closingBalances(). */
   timezone: string;
 }
@@ -72,6 +77,7 @@ export { TRANSLATE } from './table-access.ts';
 
 export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
   const { client, tableName, retentionDays, timezone } = o;
+  const snapshotDays = o.tableWindowDays ?? retentionDays;
   const counters: StoreStats = { itemsWritten: 0, itemsRead: 0, requests: 0 };
   const { doc, call, query } = tableAccess(client, tableName, {
     onRequest: () => {
@@ -143,7 +149,7 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
       }
       // Map both first: a malformed amount must fail before anything is written.
       const stateItem = stateToItem(state);
-      const snapshotItem = snapshot ? snapshotToItem(snapshot, retentionDays) : undefined;
+      const snapshotItem = snapshot ? snapshotToItem(snapshot, snapshotDays) : undefined;
       // Snapshot first and unconditionally: if the state write then loses, a repeated
       // identical snapshot is harmless, and a crash between the two never loses history.
       if (snapshotItem) await put(snapshotItem);

@@ -25,10 +25,10 @@ export interface TableAccess {
   tableName: string;
   /** Runs one request; a failure becomes a one-line error naming the table and endpoint. */
   call<T>(request: () => Promise<T>): Promise<T>;
-  /** Pages through a query, handing each page to `visit`, up to `limit` items. */
+  /** Pages through a query, handing each page to `visit` (awaited), up to `limit` items. */
   forEachPage(
     input: Omit<QueryCommandInput, 'TableName'>,
-    visit: (items: Item[]) => void,
+    visit: (items: Item[]) => void | Promise<void>,
     limit?: number,
   ): Promise<void>;
   query(input: Omit<QueryCommandInput, 'TableName'>, limit?: number): Promise<Item[]>;
@@ -55,7 +55,7 @@ export function tableAccess(
 
   async function forEachPage(
     input: Omit<QueryCommandInput, 'TableName'>,
-    visit: (items: Item[]) => void,
+    visit: (items: Item[]) => void | Promise<void>,
     limit = Number.POSITIVE_INFINITY,
   ): Promise<void> {
     let start: Record<string, unknown> | undefined;
@@ -75,14 +75,20 @@ export function tableAccess(
       const items = (out.Items ?? []) as Item[];
       seen += items.length;
       observe.onItemsRead?.(items.length);
-      visit(items);
+      await visit(items);
       start = out.LastEvaluatedKey;
     } while (start && seen < limit);
   }
 
   async function query(input: Omit<QueryCommandInput, 'TableName'>, limit?: number): Promise<Item[]> {
     const items: Item[] = [];
-    await forEachPage(input, (page) => items.push(...page), limit);
+    await forEachPage(
+      input,
+      (page) => {
+        items.push(...page);
+      },
+      limit,
+    );
     return items;
   }
 

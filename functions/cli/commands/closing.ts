@@ -5,9 +5,10 @@ import { addDays, daysBetween, endOfDay, isDay, localDateTime, localDay } from '
 import { closingRows, closingTotals, LatestByAccount } from '../../finance/closing.ts';
 import type { CsvColumn } from '../../finance/csv.ts';
 import { textTable } from '../../finance/text-table.ts';
+import { ARCHIVE_OPTION, TABLE_WINDOW_OPTION } from '../archive-options.ts';
 import { NOW_OPTION, resolveNow, resolveTimezone, TIMEZONE_OPTION, wholeNumber } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { PARTITION_CONCURRENCY, readDay, withFinanceStore } from '../finance-reads.ts';
+import { PARTITION_CONCURRENCY, readDay, withHistoryStore } from '../finance-reads.ts';
 import { clockOf } from '../io.ts';
 import { FILE_OUTPUT_OPTIONS, formatOptions, resolveFormat, writeOutput } from '../output.ts';
 import { STORE_OPTIONS } from '../store-options.ts';
@@ -33,6 +34,8 @@ Accounts not observed that day show their latest earlier observation (and when i
     ...FILE_OUTPUT_OPTIONS,
     ...TIMEZONE_OPTION,
     ...STORE_OPTIONS,
+    ...ARCHIVE_OPTION,
+    ...TABLE_WINDOW_OPTION,
   },
   async run({ values, io }) {
     const format = resolveFormat(values, ['table', 'csv', 'json']);
@@ -50,11 +53,11 @@ Accounts not observed that day show their latest earlier observation (and when i
     });
     const end = endOfDay(date, timezone);
 
-    return withFinanceStore(values, io, timezone, async ({ store }) => {
+    return withHistoryStore('closing', values, io, timezone, async ({ history }) => {
       const latest = new LatestByAccount();
       const days = daysBetween(addDays(date, -lookback), date);
       await forEachLimited(days, PARTITION_CONCURRENCY, async (day) => {
-        for (const s of await readDay(store, day, timezone)) latest.offer(s);
+        for (const s of await readDay(history, day, timezone)) latest.offer(s);
       });
       const rows = closingRows(latest.values(), date);
       const totals = closingTotals(rows);

@@ -5,9 +5,10 @@ import type { Snapshot } from '../../core/types.ts';
 import { endOfDay, isDay, localDateTime, localDay, startOfDay } from '../../finance/calendar.ts';
 import type { CsvColumn } from '../../finance/csv.ts';
 import { textTable } from '../../finance/text-table.ts';
+import { ARCHIVE_OPTION, TABLE_WINDOW_OPTION } from '../archive-options.ts';
 import { resolveTimezone, TIMEZONE_OPTION, wholeNumber } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { unknownAccount, withFinanceStore } from '../finance-reads.ts';
+import { unknownAccount, withHistoryStore } from '../finance-reads.ts';
 import { FILE_OUTPUT_OPTIONS, formatOptions, resolveFormat, writeOutput } from '../output.ts';
 import { STORE_OPTIONS } from '../store-options.ts';
 
@@ -34,6 +35,8 @@ export const history = defineCommand({
     ...FILE_OUTPUT_OPTIONS,
     ...TIMEZONE_OPTION,
     ...STORE_OPTIONS,
+    ...ARCHIVE_OPTION,
+    ...TABLE_WINDOW_OPTION,
   },
   async run({ values, positionals, io }) {
     const authId = positionals[0];
@@ -49,9 +52,9 @@ export const history = defineCommand({
         ? undefined
         : wholeNumber('--limit', values.limit, { min: 1, max: 1_000_000, fallback: 0 });
 
-    return withFinanceStore(values, io, timezone, async ({ store, tableName }) => {
+    return withHistoryStore('history', values, io, timezone, async ({ store, history, tableName }) => {
       const [snapshots, state] = await Promise.all([
-        store.base.history(authId, { from, to, limit }),
+        history.history(authId, { from, to, ...(limit === undefined ? {} : { limit }) }),
         store.base.getState(authId),
       ]);
       if (snapshots.length === 0 && !state) throw unknownAccount(authId, tableName);

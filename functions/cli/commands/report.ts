@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { sha256Base64 } from '../../adapters/local/sha256.ts';
-import { forEachLimited } from '../../core/concurrency.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { parseAmount } from '../../core/money.ts';
 import { resolveThresholds } from '../../core/thresholds.ts';
@@ -20,9 +19,10 @@ import {
   reportAccount,
 } from '../../finance/report-model.ts';
 import { StatementBuilder } from '../../finance/statement.ts';
+import { ARCHIVE_OPTION, TABLE_WINDOW_OPTION } from '../archive-options.ts';
 import { NOW_OPTION, resolveNow, resolveTimezone, TIMEZONE_OPTION, wholeNumber } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { assertSameTimezone, OPENING_CONCURRENCY, withFinanceStore } from '../finance-reads.ts';
+import { assertSameTimezone, withHistoryStore } from '../finance-reads.ts';
 import { type CliIO, clockOf } from '../io.ts';
 import { STORE_OPTIONS } from '../store-options.ts';
 
@@ -31,12 +31,11 @@ import { STORE_OPTIONS } from '../store-options.ts';
  * 1. read the window's byDay partitions day by day, keeping per account only its latest
  *    snapshot and its running top-ups and spend (memory per account, not per snapshot);
  * 2. read the accounts' states (override, mute, alert level) and the table's defaults;
- * 3. order accounts by how low they are and chart the lowest few from their own key ranges;
+ * 3. order accounts by how low they are and chart the lowest few from their own histories;
  * 4. render and write the page.
  */
 
 const MAX_CHARTS = 500;
-const CHART_CONCURRENCY = 4;
 
 export const report = defineCommand({
   name: 'report',
@@ -65,6 +64,8 @@ accounts (top-ups and threshold crossings marked) and a table of every account, 
     ...NOW_OPTION,
     ...TIMEZONE_OPTION,
     ...STORE_OPTIONS,
+    ...ARCHIVE_OPTION,
+    ...TABLE_WINDOW_OPTION,
   },
   async run({ values, io }) {
     const out = values.out;
@@ -81,7 +82,7 @@ accounts (top-ups and threshold crossings marked) and a table of every account, 
     const flagCritical = parseThresholdAmount('--critical', values.critical ?? '0');
     const windowStart = new Date(Date.parse(now) - days * 86_400_000).toISOString();
 
-    return withFinanceStore(values, io, timezone, async ({ store }) => {
+    return withHistoryStore('report', values, io, timezone, async ({ store, history }) => {
       // 1. The window's partitions, in order, reduced as they stream in. Snapshots just before the
       //    window are openings: the step from them into the window is a top-up or spend of the window.
       const latest = new LatestByAccount();
@@ -89,7 +90,7 @@ accounts (top-ups and threshold crossings marked) and a table of every account, 
       const movement = new StatementBuilder();
       const firstDay = localDay(windowStart, timezone);
       for (const day of daysBetween(addDays(firstDay, -1), localDay(now, timezone))) {
-        await store.forEachOfDay(day, (page) => {
+        await history.forEachOfDay(day, (page) => {
           for (const s of page) {
             if (s.observedAt > now) continue;
             assertSameTimezone(s, timezone);
@@ -106,10 +107,8 @@ accounts (top-ups and threshold crossings marked) and a table of every account, 
       const inWindow = new Set(latest.values().map((s) => s.authId));
       for (const s of openings.values()) if (inWindow.has(s.authId)) movement.setOpening(s, 'earlier');
       // Seen in the window but not in the day before it: the opening is their last snapshot before it.
-      await forEachLimited(movement.withoutOpening(), OPENING_CONCURRENCY, async (authId) => {
-        const opening = await store.lastAtOrBefore(authId, beforeStart);
-        if (opening) movement.setOpening(opening, 'earlier');
-      });
+      const earlier = await history.latestAtOrBefore(movement.withoutOpening(), beforeStart);
+      for (const opening of earlier.values()) movement.setOpening(opening, 'earlier');
       // 2. States and defaults.
       const ids = latest.values().map((s) => s.authId);
       const [states, stored] = await Promise.all([store.base.loadStates(ids), store.loadDefaults()]);
@@ -129,21 +128,21 @@ accounts (top-ups and threshold crossings marked) and a table of every account, 
         })
         .sort(byLowest);
       const charted = accounts.slice(0, chartLimit);
-      const charts: Chart[] = new Array(charted.length);
       const start = Date.parse(windowStart);
       const end = Date.parse(now);
-      await forEachLimited(
-        charted.map((account, i) => ({ account, i })),
-        CHART_CONCURRENCY,
-        async ({ account, i }) => {
-          const [inWindow, before] = await Promise.all([
-            store.base.history(account.authId, { from: windowStart, to: now }),
-            store.lastAtOrBefore(account.authId, new Date(start - 1).toISOString()),
-          ]);
-          const series: Snapshot[] = [...(before ? [before] : []), ...inWindow.reverse()];
-          charts[i] = buildChart(account, series, start, end);
-        },
-      );
+      const chartedIds = charted.map((account) => account.authId);
+      const [series, before] = await Promise.all([
+        history.histories(chartedIds, { from: windowStart, to: now }),
+        history.latestAtOrBefore(chartedIds, new Date(start - 1).toISOString()),
+      ]);
+      const charts: Chart[] = charted.map((account) => {
+        const opening = before.get(account.authId);
+        const points: Snapshot[] = [
+          ...(opening ? [opening] : []),
+          ...(series.get(account.authId) ?? []).reverse(),
+        ];
+        return buildChart(account, points, start, end);
+      });
       // 4. The page.
       const html = renderReport(
         {

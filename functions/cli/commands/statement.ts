@@ -1,4 +1,3 @@
-import { forEachLimited } from '../../core/concurrency.ts';
 import { displayName } from '../../core/display.ts';
 import { ConfigError } from '../../core/errors.ts';
 import {
@@ -14,15 +13,15 @@ import { LatestByAccount } from '../../finance/closing.ts';
 import type { CsvColumn } from '../../finance/csv.ts';
 import { StatementBuilder, type StatementRow, statementTotals } from '../../finance/statement.ts';
 import { textTable } from '../../finance/text-table.ts';
+import { ARCHIVE_OPTION, TABLE_WINDOW_OPTION } from '../archive-options.ts';
 import { NOW_OPTION, resolveNow, resolveTimezone, TIMEZONE_OPTION } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import {
   assertSameTimezone,
   forEachDayInOrder,
-  OPENING_CONCURRENCY,
   readDay,
   unknownAccount,
-  withFinanceStore,
+  withHistoryStore,
 } from '../finance-reads.ts';
 import { clockOf } from '../io.ts';
 import { FILE_OUTPUT_OPTIONS, formatOptions, resolveFormat, writeOutput } from '../output.ts';
@@ -46,6 +45,8 @@ closing balance, and the check opening + top-ups - spend = closing, exact. Exit 
     ...FILE_OUTPUT_OPTIONS,
     ...TIMEZONE_OPTION,
     ...STORE_OPTIONS,
+    ...ARCHIVE_OPTION,
+    ...TABLE_WINDOW_OPTION,
   },
   async run({ values, io }) {
     const format = resolveFormat(values, ['table', 'csv', 'json']);
@@ -66,12 +67,12 @@ closing balance, and the check opening + top-ups - spend = closing, exact. Exit 
     const beforeStart = new Date(Date.parse(start) - 1).toISOString();
     const previousDay = addDays(first, -1);
 
-    return withFinanceStore(values, io, timezone, async ({ store, tableName }) => {
+    return withHistoryStore('statement', values, io, timezone, async ({ store, history, tableName }) => {
       const builder = new StatementBuilder();
       if (account !== undefined) {
         // One account: its own key range holds everything, no partition to read.
-        const inMonth = await store.base.history(account, { from: start, to: end });
-        const opening = await store.lastAtOrBefore(account, beforeStart);
+        const inMonth = await history.history(account, { from: start, to: end });
+        const opening = await history.lastAtOrBefore(account, beforeStart);
         if (!opening && inMonth.length === 0 && !(await store.base.getState(account))) {
           throw unknownAccount(account, tableName);
         }
@@ -83,16 +84,14 @@ closing balance, and the check opening + top-ups - spend = closing, exact. Exit 
         }
       } else {
         const openings = new LatestByAccount();
-        for (const s of await readDay(store, previousDay, timezone)) openings.offer(s);
+        for (const s of await readDay(history, previousDay, timezone)) openings.offer(s);
         for (const s of openings.values()) builder.setOpening(s, 'previous-day');
-        await forEachDayInOrder(store, days, timezone, (snapshots) => {
+        await forEachDayInOrder(history, days, timezone, (snapshots) => {
           for (const s of snapshots) builder.observe(s);
         });
         // Seen in the month but not the day before: the opening is their last snapshot before it.
-        await forEachLimited(builder.withoutOpening(), OPENING_CONCURRENCY, async (authId) => {
-          const opening = await store.lastAtOrBefore(authId, beforeStart);
-          if (opening) builder.setOpening(opening, 'earlier');
-        });
+        const earlier = await history.latestAtOrBefore(builder.withoutOpening(), beforeStart);
+        for (const opening of earlier.values()) builder.setOpening(opening, 'earlier');
       }
       const rows = builder.rows();
       const totals = statementTotals(rows);

@@ -4,7 +4,7 @@ import { createDynamoStore } from '../../adapters/dynamodb/store.ts';
 import { createFileChannel } from '../../adapters/local/file-channel.ts';
 import { createVobizClient } from '../../adapters/vobiz/client.ts';
 import { createWebhookChannel, parseWebhookUrl } from '../../adapters/webhook/webhook-channel.ts';
-import { parseSweepConfig, type SweepConfig } from '../../core/config.ts';
+import { parseSweepConfig, type SweepConfig, tableWindowDays } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { isAmount, lessThan, parseAmount } from '../../core/money.ts';
 import { createNotifier } from '../../core/notifier.ts';
@@ -26,6 +26,7 @@ import { type CliIO, clockOf } from '../io.ts';
 import { formatOptions, resolveFormat, writeOutput } from '../output.ts';
 import { DEFAULT_DATA_DIR, STORE_OPTIONS, storeTarget, withStore } from '../store-options.ts';
 import { renderSummary } from '../summary-view.ts';
+import { archiveAfterSweep } from './archive.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.vobiz.ai';
 /** As in the cloud stack: more notifications than this in one sweep go to the webhook as one digest. */
@@ -59,7 +60,16 @@ const OPTIONS = {
     value: '<n>',
     help: 'stop cleanly after this long and report what was not reached',
   },
-  'retention-days': { type: 'string', value: '<n>', help: 'history kept for (default 400)' },
+  'retention-days': {
+    type: 'string',
+    value: '<n>',
+    help: 'history kept for, in the archive (default 400)',
+  },
+  'table-window-days': {
+    type: 'string',
+    value: '<n>',
+    help: 'snapshots kept in the table for (its TTL; default 90); the archive keeps them all',
+  },
   'partner-threshold': {
     type: 'string',
     value: '<amount>',
@@ -201,11 +211,13 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
   });
 
   const notifier = notifierFor(values, io.env, print);
-  return withStore(storeTarget(values, io.env), { create: true }, async ({ client, tableName }) => {
+  const target = storeTarget(values, io.env);
+  return withStore(target, { create: true }, async ({ client, tableName }) => {
     const store = createDynamoStore({
       client,
       tableName,
       retentionDays: config.retentionDays,
+      tableWindowDays: tableWindowDays(config),
       timezone: config.timezone,
     });
     const started = clock();
@@ -226,6 +238,17 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
         publishReserveMs: deadlineSeconds === undefined ? undefined : Math.min(5_000, deadlineSeconds * 100),
       },
     );
+    const archiveNow = now === undefined ? clock() : Date.parse(now);
+    await archiveAfterSweep({
+      client,
+      tableName,
+      target,
+      config,
+      summary,
+      now: archiveNow,
+      io,
+      verbose: values.verbose === true,
+    });
     return { summary, itemsWritten: store.stats().itemsWritten };
   });
 }
@@ -278,6 +301,7 @@ function sweepConfig(values: SweepValues): SweepConfig {
       concurrency: decimalNumber(values.concurrency),
       requestsPerSecond: decimalNumber(values.rps) ?? null,
       retentionDays: decimalNumber(values['retention-days']),
+      tableWindowDays: decimalNumber(values['table-window-days']),
       forecastHorizonHours: decimalNumber(values['forecast-horizon-hours']),
       minHistoryHours: decimalNumber(values['min-history-hours']),
       spikeFactor: values['spike-factor'],
@@ -309,6 +333,7 @@ const SETTING_OPTIONS = {
   concurrency: 'concurrency',
   requestsPerSecond: 'rps',
   retentionDays: 'retention-days',
+  tableWindowDays: 'table-window-days',
   forecastHorizonHours: 'forecast-horizon-hours',
   minHistoryHours: 'min-history-hours',
   spikeFactor: 'spike-factor',
