@@ -215,7 +215,12 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
         store,
         notifier,
         clock,
-        log: values.verbose ? (event) => io.stderr(describeEvent(event)) : undefined,
+        log: values.verbose
+          ? (event) => {
+              const line = describeEvent(event);
+              if (line !== null) io.stderr(line);
+            }
+          : undefined,
       },
       {
         config,
@@ -344,8 +349,10 @@ function amountFlag(flag: string, text: string | undefined): string | null {
   return amount;
 }
 
-function describeEvent(event: SweepEvent): string {
+function describeEvent(event: SweepEvent): string | null {
   switch (event.type) {
+    case 'account':
+      return null;
     case 'page':
       return `page ${event.page}: ${event.newAccounts} new account(s) of ${event.total}`;
     case 'read-failed':
