@@ -48,7 +48,11 @@ describe('createRateLimiter', () => {
 
   it('makes no promise for a start that is already due', () => {
     let now = 0;
-    const limiter = createRateLimiter(10, () => now, async () => {});
+    const limiter = createRateLimiter(
+      10,
+      () => now,
+      async () => {},
+    );
     expect(limiter.take()).toBeUndefined();
     now = 100;
     expect(limiter.take()).toBeUndefined();

@@ -1,4 +1,4 @@
-import { deliver, type Delivery } from './delivery.ts';
+import { type Delivery, deliver } from './delivery.ts';
 import { FatalError, oneLine } from './errors.ts';
 import { commitStep, unlessVanished } from './state-commit.ts';
 import type { SweepPlan } from './sweep-plan.ts';

@@ -5,8 +5,8 @@
 import type {
   Account,
   AccountState,
-  ListPage,
   Balance,
+  ListPage,
   Notification,
   PartnerProfile,
   PreviousSweep,

@@ -1,6 +1,6 @@
 import type { SweepBudget } from './budget.ts';
-import { prefetch } from './concurrency.ts';
 import { deliverClaims } from './claims-delivery.ts';
+import { prefetch } from './concurrency.ts';
 import { DeadlineError, FatalError, oneLine } from './errors.ts';
 import { type WalkedPage, walkPages } from './page-walk.ts';
 import { isEdgePage, type ShardPlan } from './shard-cut.ts';

@@ -48,7 +48,10 @@ export async function commitStep(
 }
 
 /** A step for work on an existing state: nothing to do if the state is not there. */
-export function unlessVanished(state: AccountState | undefined, change: (s: AccountState) => AccountState): Step {
+export function unlessVanished(
+  state: AccountState | undefined,
+  change: (s: AccountState) => AccountState,
+): Step {
   if (!state) return { state: undefined, changed: false, snapshot: null };
   const next = change(state);
   return { state: next, changed: next !== state, snapshot: null };

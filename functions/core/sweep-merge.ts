@@ -59,7 +59,9 @@ export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): Me
 
   const whole = results.reduce((sum, r) => mergeTallies(sum, r.tally), plan.tally);
   const tally = foldEdges(whole, results, read);
-  tally.failures = tally.failures.filter((f) => f.authId === null || (!read.has(f.authId) && !gone.has(f.authId)));
+  tally.failures = tally.failures.filter(
+    (f) => f.authId === null || (!read.has(f.authId) && !gone.has(f.authId)),
+  );
 
   const lists = results.filter((r) => r.kind === 'list');
   return {
@@ -156,7 +158,8 @@ function foldEdges(tally: Tally, results: readonly ShardResult[], read: Readonly
     if (edge.outcome === 'failed' && read.has(edge.authId)) continue;
     counted.add(edge.authId);
     if (edge.outcome === 'gone') tally.gone++;
-    else if (edge.outcome === 'failed') failures.push({ authId: edge.authId, reason: edge.reason ?? 'failed' });
+    else if (edge.outcome === 'failed')
+      failures.push({ authId: edge.authId, reason: edge.reason ?? 'failed' });
     else {
       tally.fetched++;
       if (edge.level) tally.levels[edge.level]++;

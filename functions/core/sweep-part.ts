@@ -1,3 +1,4 @@
+import type { AccountObservation } from './account-step.ts';
 import { claimInherited, nextAccountState } from './account-step.ts';
 import type { SweepBudget } from './budget.ts';
 import { CredentialsError, DeadlineError, FatalError, oneLine } from './errors.ts';
@@ -9,7 +10,6 @@ import { emptyResult, type ShardResult } from './shard-result.ts';
 import { analyseHistory } from './spend-history.ts';
 import { commitStep, unlessVanished } from './state-commit.ts';
 import { customerObservation, listedObservation, unlistedObservation } from './step-context.ts';
-import type { AccountObservation } from './account-step.ts';
 import type { SweepPlan } from './sweep-plan.ts';
 import type { AccountOutcome, SweepDeps } from './sweep-types.ts';
 import { countFailure, countRunway, summaryLevel } from './tally.ts';
@@ -224,7 +224,10 @@ export class SweepPart {
       const context = { ...this.plan.customer, now: observation.observedAt };
       const saved = await this.commit(prev, (current) => {
         const step = nextAccountState(current, observation, context);
-        if (confirm && (step.notifications.length > 0 || step.state.level !== (current?.level ?? 'UNKNOWN'))) {
+        if (
+          confirm &&
+          (step.notifications.length > 0 || step.state.level !== (current?.level ?? 'UNKNOWN'))
+        ) {
           throw CONFIRM;
         }
         notifications = step.notifications;

@@ -1,10 +1,10 @@
-import { nextAccountState } from './account-step.ts';
 import type { CustomerContext } from './account-step.ts';
+import { nextAccountState } from './account-step.ts';
 import type { SweepConfig } from './config.ts';
 import { DeadlineError, FatalError, oneLine } from './errors.ts';
 import { confirmationCycle, slotOf } from './list-source.ts';
 import { ownedBy } from './outbox.ts';
-import { type ListShape, type ShardPlan, cutShards } from './shard-cut.ts';
+import { cutShards, type ListShape, type ShardPlan } from './shard-cut.ts';
 import { commitStep } from './state-commit.ts';
 import { customerContext, partnerContext, partnerObservation } from './step-context.ts';
 import type { SweepDeps, SweepOptions } from './sweep-types.ts';
@@ -80,7 +80,9 @@ export async function planSweep(deps: SweepDeps, options: SweepOptions): Promise
     partnerStep(deps, options, now, requestOptions),
   ]);
   const list = firstPage ? listShape(firstPage) : null;
-  const shardPages = list ? Math.max(1, Math.round((options.shardSize ?? DEFAULT_SHARD_SIZE) / list.pageSize)) : 1;
+  const shardPages = list
+    ? Math.max(1, Math.round((options.shardSize ?? DEFAULT_SHARD_SIZE) / list.pageSize))
+    : 1;
   const plan: SweepPlan = {
     sweepId: options.sweepId,
     startedAt,
@@ -106,7 +108,8 @@ export async function planSweep(deps: SweepDeps, options: SweepOptions): Promise
 function listShape(page: ListPage): ListShape {
   const count = page.accounts.length + page.rejected.length;
   // A full first page shows the size the API uses; a list that fits on one page does not need one.
-  const pageSize = page.total > count && count > 0 ? count : Math.max(1, page.size ?? FALLBACK_PAGE_SIZE, count);
+  const pageSize =
+    page.total > count && count > 0 ? count : Math.max(1, page.size ?? FALLBACK_PAGE_SIZE, count);
   return { total: page.total, pageSize };
 }
 
@@ -131,7 +134,10 @@ async function partnerStep(
     const profile = await deps.vobiz.getPartner(requestOptions);
     const observation = partnerObservation(profile, now);
     if (!observation) {
-      countFailure(outcome.tally, { authId: profile.authId, reason: 'the partner profile (/me) carries no balance' });
+      countFailure(outcome.tally, {
+        authId: profile.authId,
+        reason: 'the partner profile (/me) carries no balance',
+      });
       return outcome;
     }
     const { authId, balance, currency } = observation;

@@ -6,8 +6,8 @@ import { finalizeSweep } from './sweep-finalize.ts';
 import { mergeResults, summarize } from './sweep-merge.ts';
 import { planSweep, type SweepPlan } from './sweep-plan.ts';
 import type { SweepDeps, SweepOptions } from './sweep-types.ts';
-import { runUnlisted } from './unlisted-run.ts';
 import type { SweepSummary } from './types.ts';
+import { runUnlisted } from './unlisted-run.ts';
 
 /**
  * One sweep over every customer wallet, in-process: the CLI, `npm start` and the single Lambda.

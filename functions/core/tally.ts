@@ -109,10 +109,10 @@ export function mergeTallies(a: Tally, b: Tally): Tally {
     failures: [...a.failures, ...b.failures].slice(0, MAX_FAILURES_KEPT),
     // A stable sort keeps a's runways ahead of b's equal ones, as counting them in order would; an
     // account two parts both read (overlapping shards) is listed once.
-    shortestRunways: uniqueBy([...a.shortestRunways, ...b.shortestRunways].sort(byRunway), (r) => r.authId).slice(
-      0,
-      SHORTEST_RUNWAYS,
-    ),
+    shortestRunways: uniqueBy(
+      [...a.shortestRunways, ...b.shortestRunways].sort(byRunway),
+      (r) => r.authId,
+    ).slice(0, SHORTEST_RUNWAYS),
   };
 }
 

@@ -48,16 +48,28 @@ export async function runUnlisted(
         const ids = unlisted.slice(i, i + BATCH);
         if (part.stopping()) {
           // Taken by no worker: each is counted unreached, as a listed account would be.
-          await push(ids.map((authId) => ({ authId, account: null, prev: undefined, page: null, edge: false })));
+          await push(
+            ids.map((authId) => ({ authId, account: null, prev: undefined, page: null, edge: false })),
+          );
           continue;
         }
         try {
           const states = await deps.store.loadStates(ids, { consistent: false });
-          await push(ids.map((authId) => ({ authId, account: null, prev: states.get(authId), page: null, edge: false })));
+          await push(
+            ids.map((authId) => ({
+              authId,
+              account: null,
+              prev: states.get(authId),
+              page: null,
+              edge: false,
+            })),
+          );
         } catch (error) {
           if (error instanceof FatalError) part.failFatally(error);
           else part.stop(`reading known accounts failed: ${oneLine(error)}`);
-          await push(ids.map((authId) => ({ authId, account: null, prev: undefined, page: null, edge: false })));
+          await push(
+            ids.map((authId) => ({ authId, account: null, prev: undefined, page: null, edge: false })),
+          );
         }
       }
     },

@@ -417,7 +417,9 @@ export function resumeFromItem(item: Item): SweepResume | null {
   if (!Array.isArray(pages)) return null;
   return {
     pageSize: resume.int('pageSize'),
-    pages: pages.map((page) => Number(isNumberValue(page) ? page.toString() : page)).filter(Number.isSafeInteger),
+    pages: pages
+      .map((page) => Number(isNumberValue(page) ? page.toString() : page))
+      .filter(Number.isSafeInteger),
   };
 }
 

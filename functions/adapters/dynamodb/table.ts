@@ -8,7 +8,12 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { KNOWN_INDEX, type KeyAttribute, TABLE_SCHEMA, type TableSchema } from '../../contract/table-schema.ts';
+import {
+  type KeyAttribute,
+  KNOWN_INDEX,
+  TABLE_SCHEMA,
+  type TableSchema,
+} from '../../contract/table-schema.ts';
 import { FatalError } from '../../core/errors.ts';
 import { describeEndpoint, errorName, storeError } from './errors.ts';
 
@@ -110,7 +115,7 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<'
 
 /**
  * A table made before the account registry existed gets its index added (DynamoDB and DynamoDB Local
- * build it online). dynalite accepts the request and ignores it: there the store falls back to a scan.
+ * build it online). Where that is refused or ignored (dynalite), the store falls back to a scan.
  */
 async function addRegistryIndex(table: TableDescription, client: DynamoDBClient, tableName: string) {
   if (table.GlobalSecondaryIndexes?.some((g) => g.IndexName === KNOWN_INDEX)) return;
@@ -118,13 +123,15 @@ async function addRegistryIndex(table: TableDescription, client: DynamoDBClient,
   const index = input.GlobalSecondaryIndexes?.find((g) => g.IndexName === KNOWN_INDEX);
   if (!index) return;
   const names = new Set(index.KeySchema?.map((k) => k.AttributeName));
-  await client.send(
-    new UpdateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: input.AttributeDefinitions?.filter((a) => names.has(a.AttributeName)),
-      GlobalSecondaryIndexUpdates: [{ Create: index }],
-    }),
-  );
+  await client
+    .send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => names.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    )
+    .catch(() => {});
 }
 
 /** A table of the same name with other keys would fail every write in confusing ways: say so now. */

@@ -197,7 +197,12 @@ export function createVobizClient(options: VobizClientOptions): VobizClient {
         return { reason: `timed out after ${budgetMs} ms`, status: null, retry: true, retryAfterMs: null };
       }
       const cause = networkCause(error);
-      const failure: Failure = { reason: `network error: ${cause}`, status: null, retry: true, retryAfterMs: null };
+      const failure: Failure = {
+        reason: `network error: ${cause}`,
+        status: null,
+        retry: true,
+        retryAfterMs: null,
+      };
       if (error instanceof HttpNetworkError && !error.responded) failure.unreachable = cause;
       else answered = true;
       return failure;
@@ -256,7 +261,10 @@ export function createVobizClient(options: VobizClientOptions): VobizClient {
 
   async function listPage(page: number, opts: RequestOptions = {}): Promise<ListPage> {
     const path = `${API_PREFIX}/accounts?page=${page}&per_page=${perPage}`;
-    const result = await request({ route: 'list', path, parse: (body) => parseAccountPage(body, page) }, opts);
+    const result = await request(
+      { route: 'list', path, parse: (body) => parseAccountPage(body, page) },
+      opts,
+    );
     if (result === 'not-found') throw new Error('unreachable: a 404 on the list is a ConfigError');
     return { page, ...result };
   }
