@@ -748,7 +748,15 @@ describe('the previous sweep', () => {
     await ensureTable(dynamo.client, tableName);
     const store = storeOn(dynamo.client, tableName);
     await store.recordSweep(
-      summary('sweep-x', '2031-01-01T08:00:00.000Z', { resume: { pageSize: 100, pages: [3, 17] } }),
+      summary('sweep-x', '2031-01-01T08:00:00.000Z', {
+        resume: {
+          pageSize: 100,
+          stretches: [
+            { from: 3, to: 5 },
+            { from: 17, to: null },
+          ],
+        },
+      }),
     );
     await store.recordSweep(summary('sweep-y', '2031-01-01T09:00:00.000Z', { complete: true }));
 
@@ -760,7 +768,13 @@ describe('the previous sweep', () => {
     expect(beforeY).toEqual({
       startedAt: '2031-01-01T08:00:00.000Z',
       complete: false,
-      resume: { pageSize: 100, pages: [3, 17] },
+      resume: {
+        pageSize: 100,
+        stretches: [
+          { from: 3, to: 5 },
+          { from: 17, to: null },
+        ],
+      },
     });
     expect(afterY).toEqual({ startedAt: '2031-01-01T09:00:00.000Z', complete: true, resume: null });
   });

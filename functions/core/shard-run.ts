@@ -28,6 +28,8 @@ import { runPool } from './work-pool.ts';
 export interface ShardRunOptions extends PartOptions {
   /** Leave delivery to finalizeSweep: the claimed states go into the result. */
   handOffClaims?: boolean;
+  /** Called once the shard has listed its last page (or stopped listing): the next may start. */
+  onListed?: () => void;
   /** Epoch ms by which this shard must have finished delivering; default: the plan's deadline. */
   deadline?: number;
 }
@@ -66,8 +68,8 @@ export async function runShard(
     plan.config.concurrency * WORKERS_PER_SLOT,
     pageSize,
     async (push) => {
-      if (part.stopping()) return;
       try {
+        if (part.stopping()) return;
         for await (const { page, states } of prefetch(withStates(deps, walk))) {
           deps.log?.({ type: 'page', page: page.page, newAccounts: page.accounts.length, total: page.total });
           nextPage = page.page + 1;
@@ -85,7 +87,10 @@ export async function runShard(
           }));
           for (const work of works) part.result.listed.push(work.authId);
           await push(works);
-          if (page.listEnded) part.result.listEnded = true;
+          if (page.listEnded) {
+            part.result.listEnded = true;
+            part.result.endTotal = page.total;
+          }
           if (part.stopping()) return;
         }
         walked = true;
@@ -94,6 +99,8 @@ export async function runShard(
         else if (part.signal.aborted) part.stopping();
         else if (error instanceof DeadlineError) part.stop('deadline reached while listing accounts');
         else part.stop(`listing accounts failed at page ${nextPage}: ${oneLine(error)}`);
+      } finally {
+        options.onListed?.();
       }
     },
     (work) => part.process(work),
@@ -101,7 +108,9 @@ export async function runShard(
 
   if (part.fatalError) throw part.fatalError;
   const unreached = part.firstUnreachedPage;
-  const resumePage = walked ? unreached : Math.min(unreached ?? nextPage, nextPage);
+  let resumePage = walked ? unreached : Math.min(unreached ?? nextPage, nextPage);
+  // Left on the overlap page only: that page is the next part's own, read there.
+  if (resumePage !== null && shard.to !== null && resumePage > shard.to) resumePage = null;
   part.result.finished = resumePage === null;
   part.result.resumePage = resumePage;
   const result = part.finish();

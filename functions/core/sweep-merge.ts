@@ -1,12 +1,13 @@
 import type { Delivery } from './delivery.ts';
-import type { ShardPlan } from './shard-cut.ts';
+import { type ShardPlan, unreadStretch } from './shard-cut.ts';
 import { type ShardResult, shardNotRun } from './shard-result.ts';
 import type { SweepPlan } from './sweep-plan.ts';
 import { countBalance, countFailure, MAX_FAILURES_KEPT, mergeTallies, type Tally } from './tally.ts';
 import type { AccountState, ChannelDelivery, SweepFailure, SweepResume, SweepSummary } from './types.ts';
 
 /**
- * The parts of one sweep merged into the whole: exact and by account. Counts come from id sets, so an
+ * The parts of one sweep merged into the whole: exact and by account. `known` is every account listed,
+ * registered or read, or the API's `total` when that is more (what a sweep cut short never listed). Counts come from id sets, so an
  * account read by two overlapping shards (in Step Functions) is one account and one duplicate read;
  * the accounts on edge pages are counted once each; the kept failures leave out accounts another
  * part read after all. Pure: finalizeSweep (and the in-process runner's failure path) use it.
@@ -56,6 +57,10 @@ export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): Me
   for (const id of [...read, ...gone]) failed.delete(id);
   for (const id of [...listed, ...read, ...gone, ...failed]) known.add(id);
   const reached = read.size + gone.size + failed.size;
+  // The API's count covers what no part listed (a sweep cut short): the freshest one, where the list
+  // ended, else page 1's.
+  const apiTotal = results.find((r) => r.endTotal !== null)?.endTotal ?? plan.list?.total ?? 0;
+  const knownCount = Math.max(known.size, apiTotal);
 
   const whole = results.reduce((sum, r) => mergeTallies(sum, r.tally), plan.tally);
   const tally = foldEdges(whole, results, read);
@@ -67,11 +72,11 @@ export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): Me
   return {
     tally,
     accountsListed: listed.size,
-    known: known.size,
+    known: knownCount,
     fetched: read.size,
     failed: failed.size + unnamed,
     gone: gone.size,
-    unreached: known.size - reached,
+    unreached: knownCount - reached,
     duplicateReads: attempts - reached,
     listComplete: lists.every((r) => r.finished) && lists.some((r) => r.listEnded),
     stoppedReason: results.find((r) => r.stoppedReason !== null)?.stoppedReason ?? null,
@@ -182,22 +187,24 @@ function foldEdges(tally: Tally, results: readonly ShardResult[], read: Readonly
 }
 
 /**
- * Where each unfinished shard resumes: a main part that stopped, at its first page not completed;
- * a finished main part whose wrap part stopped, at the wrap's.
+ * What each unfinished shard did not read, in the order this sweep scheduled it: the next sweep reads
+ * these first, in this order (shard-cut.ts).
  */
 function resumeOf(plan: SweepPlan, results: readonly ShardResult[]): SweepResume | null {
   const byShard = new Map(results.filter((r) => r.kind === 'list').map((r) => [r.shard, r]));
-  const pages: number[] = [];
-  const shards = new Map<number, { main?: ShardPlan; wrap?: ShardPlan }>();
-  for (const s of plan.shards) shards.set(s.firstPage, { ...shards.get(s.firstPage), [s.part]: s });
-  for (const { main, wrap } of shards.values()) {
-    const mainResult = main && byShard.get(main.index);
-    const wrapResult = wrap && byShard.get(wrap.index);
-    if (main && !mainResult?.finished) pages.push(mainResult?.resumePage ?? main.from);
-    else if (wrap && !wrapResult?.finished) pages.push(wrapResult?.resumePage ?? wrap.from);
+  const rings = new Map<number, Array<{ shard: ShardPlan; finished: boolean; resumePage: number | null }>>();
+  for (const shard of plan.shards) {
+    const result = byShard.get(shard.index);
+    const ring = rings.get(shard.firstPage) ?? [];
+    ring.push({ shard, finished: result?.finished ?? false, resumePage: result?.resumePage ?? null });
+    rings.set(shard.firstPage, ring);
   }
-  if (pages.length === 0) return null;
-  return { pageSize: plan.list?.pageSize ?? 100, pages: pages.sort((a, b) => a - b) };
+  const stretches = [...rings.values()]
+    .flatMap((ring) => unreadStretch(ring) ?? [])
+    .sort((a, b) => a.scheduled - b.scheduled)
+    .map(({ from, to }) => ({ from, to }));
+  if (stretches.length === 0) return null;
+  return { pageSize: plan.list?.pageSize ?? 100, stretches };
 }
 
 /** One state per account, the latest written. */

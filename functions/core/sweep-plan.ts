@@ -99,7 +99,18 @@ export async function planSweep(deps: SweepDeps, options: SweepOptions): Promise
     list,
     shards: list
       ? cutShards(list, shardPages, previous?.resume ?? null)
-      : [{ index: 0, firstPage: 1, lastPage: null, part: 'main', from: 1, to: null, overlap: false }],
+      : [
+          {
+            index: 0,
+            firstPage: 1,
+            lastPage: null,
+            part: 'main',
+            phase: 1,
+            from: 1,
+            to: null,
+            overlap: false,
+          },
+        ],
     ...partner,
   };
   return plan;

@@ -13,8 +13,9 @@ import { runUnlisted } from './unlisted-run.ts';
  * One sweep over every customer wallet, in-process: the CLI, `npm start` and the single Lambda.
  * Primary course:
  * 1. plan (sweep-plan.ts): page 1, the previous sweep's resume pages, the partner's wallet;
- * 2. run the shards concurrently (shard-run.ts), a few at a time in the plan's order (what the last
- *    sweep did not reach first), under one budget: one concurrency, one rate, one set of accounts taken;
+ * 2. run the shards (shard-run.ts) in the plan's order, what the last sweep did not read first, each
+ *    starting as the one before finishes listing, so they overlap, under one budget: one concurrency,
+ *    one rate, one set of accounts taken;
  * 3. read by id the known accounts the listing did not show (unlisted-run.ts);
  * 4. finalize (sweep-finalize.ts): merge, deliver everything claimed as one delivery, record, summarise.
  * Step Functions runs the same steps as separate tasks (planSweep, runShard per shard, finalizeSweep).
@@ -52,11 +53,11 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   return finalizeSweep(deps, plan, results, { signal: options.signal });
 }
 
-/** Shards run at once in-process: enough to keep the list ahead of the reads, few enough to stay polite. */
-export function activeShards(concurrency: number): number {
-  return Math.max(2, Math.ceil(concurrency / 4));
-}
-
+/**
+ * The shards in the plan's order (what the last sweep did not read first): the next starts as soon as
+ * the one before has listed its last page, so the list stays ahead of the reads while what comes first
+ * gets the budget first.
+ */
 async function runShards(
   deps: SweepDeps,
   plan: SweepPlan,
@@ -65,23 +66,32 @@ async function runShards(
   stop: AbortController,
   results: ShardResult[],
 ): Promise<void> {
-  const queue = [...plan.shards];
   let failure: { error: unknown } | null = null;
-  const worker = async () => {
-    for (let shard = queue.shift(); shard; shard = queue.shift()) {
-      if (failure || signal.aborted) {
-        results.push(shardNotRun(shard));
-        continue;
-      }
-      try {
-        results.push(await runShard(deps, plan, shard, budget, { signal, handOffClaims: true }));
-      } catch (error) {
-        failure ??= { error };
-        stop.abort(error);
-        results.push(shardNotRun(shard));
-      }
+  const running: Promise<void>[] = [];
+  for (const shard of plan.shards) {
+    if (failure || signal.aborted) {
+      results.push(shardNotRun(shard));
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: activeShards(plan.config.concurrency) }, worker));
+    let listed = () => {};
+    const listedAll = new Promise<void>((resolve) => {
+      listed = resolve;
+    });
+    const run = runShard(deps, plan, shard, budget, { signal, handOffClaims: true, onListed: () => listed() })
+      .then(
+        (result) => {
+          results.push(result);
+        },
+        (error: unknown) => {
+          failure ??= { error };
+          stop.abort(error);
+          results.push(shardNotRun(shard));
+        },
+      )
+      .finally(() => listed());
+    running.push(run);
+    await listedAll;
+  }
+  await Promise.all(running);
   if (failure) throw (failure as { error: unknown }).error;
 }

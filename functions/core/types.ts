@@ -217,7 +217,8 @@ export interface SweepSummary {
   accountsListed: number;
   /**
    * Accounts the sweep knows exist: those listed, and those the store has registered (seen by an
-   * earlier sweep) that this sweep's listing did not show.
+   * earlier sweep) that this sweep's listing did not show; or the API's `total`, when that is more
+   * (a sweep cut short before it listed them all).
    */
   known: number;
   /** Unique accounts whose balance was read (from the endpoint, or from the list in list mode). */
@@ -258,8 +259,8 @@ export interface SweepSummary {
   /** Why the sweep stopped early, if it did. */
   stoppedReason: string | null;
   /**
-   * Where the next sweep starts: the list pages at which the parts of the list this sweep did not
-   * finish begin (null when it finished them all), at the page size the API used.
+   * Where the next sweep starts: the stretches of the list this sweep did not read (null when it read
+   * them all), one per unfinished shard, at the page size the API used.
    */
   resume: SweepResume | null;
   /** The alertable accounts with the shortest known runway (balance moved in this sweep), shortest first. */
@@ -270,8 +271,8 @@ export interface SweepSummary {
 
 export interface SweepResume {
   pageSize: number;
-  /** Ascending. */
-  pages: number[];
+  /** From `from` to `to` inclusive (null: to the end of its shard), in the order the next sweep reads them. */
+  stretches: Array<{ from: number; to: number | null }>;
 }
 
 /** What a sweep needs to know of the one before it. */

@@ -366,7 +366,12 @@ export function sweepToItem(s: SweepSummary, retentionDays: number): Item {
     complete: s.complete,
     interrupted: s.interrupted,
     stoppedReason: s.stoppedReason,
-    resume: s.resume ? { pageSize: s.resume.pageSize, pages: s.resume.pages } : null,
+    resume: s.resume
+      ? {
+          pageSize: s.resume.pageSize,
+          stretches: s.resume.stretches.map((x) => ({ from: x.from, to: x.to })),
+        }
+      : null,
     partner: s.partner
       ? {
           authId: s.partner.authId,
@@ -413,13 +418,12 @@ function unwrapNumbers(value: unknown): unknown {
 export function resumeFromItem(item: Item): SweepResume | null {
   const resume = ItemReader.of(item).childOrNull('resume');
   if (!resume) return null;
-  const pages = resume.raw('pages');
-  if (!Array.isArray(pages)) return null;
   return {
     pageSize: resume.int('pageSize'),
-    pages: pages
-      .map((page) => Number(isNumberValue(page) ? page.toString() : page))
-      .filter(Number.isSafeInteger),
+    stretches: resume.list('stretches').map((x) => ({
+      from: x.int('from'),
+      to: x.raw('to') === null || x.raw('to') === undefined ? null : x.int('to'),
+    })),
   };
 }
 
