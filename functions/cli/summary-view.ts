@@ -9,11 +9,10 @@ export function renderSummary(s: SweepSummary): string {
     .map(([type, count]) => `${count} ${type}`)
     .join(', ');
   const state = s.interrupted ? 'INTERRUPTED' : s.complete ? 'complete' : 'INCOMPLETE';
-  const unlisted = s.known - s.accountsListed;
   const lines = [
     `sweep ${state} in ${(s.durationMs / 1000).toFixed(1)} s: ` +
-      `${s.accountsListed} listed${unlisted > 0 ? ` (+${unlisted} known, not listed)` : ''}, ` +
-      `${s.balancesFetched} read, ${s.failed} failed, ${s.gone} gone, ${s.unreached} not reached`,
+      `${s.accountsListed} listed, ${s.balancesFetched} read, ${s.failed} failed, ${s.gone} gone, ` +
+      `${s.unreached} not reached${s.known !== s.accountsListed ? ` (of ${s.known} known)` : ''}`,
     `levels: ${s.levels.OK} OK, ${s.levels.LOW} LOW, ${s.levels.CRITICAL} CRITICAL` +
       (s.levels.NOT_ALERTED ? `, ${s.levels.NOT_ALERTED} not alerted (postpaid/inactive/disabled)` : ''),
     `stored: ${s.snapshotsWritten} snapshot(s), ${s.stateWrites} state write(s); ` +
