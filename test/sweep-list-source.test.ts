@@ -63,7 +63,10 @@ describe('a sweep with balances from the list', () => {
 
   it('confirms every account exactly once in the 96 sweeps of a day at a 15-minute period', () => {
     // Arrange
-    const ids = Array.from({ length: 5_000 }, (_, i) => `MA_${i.toString(36).toUpperCase().padStart(8, '0')}`);
+    const ids = Array.from(
+      { length: 5_000 },
+      (_, i) => `MA_${i.toString(36).toUpperCase().padStart(8, '0')}`,
+    );
     const cycle = confirmationCycle(15);
     const day = Date.parse('2026-11-27T00:00:00Z');
 

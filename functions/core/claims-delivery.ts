@@ -23,7 +23,7 @@ export async function deliverClaims(
   deps: SweepDeps,
   plan: SweepPlan,
   states: readonly AccountState[],
-  timing: { deadline: number | undefined; interrupted: boolean },
+  timing: { deadline: number | undefined; interrupted: boolean; claimant?: string },
 ): Promise<ClaimsDelivery> {
   const clock = deps.clock ?? Date.now;
   let stoppedReason: string | null = null;
@@ -32,7 +32,7 @@ export async function deliverClaims(
   const partnerId = plan.partner?.authId;
   const delivery = await deliver(states, plan.now ?? new Date(clock()).toISOString(), {
     notifier: deps.notifier,
-    sweepId: plan.sweepId,
+    sweepId: timing.claimant ?? plan.sweepId,
     deadline: timing.deadline,
     clock,
     concurrency: plan.config.concurrency,

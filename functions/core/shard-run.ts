@@ -47,7 +47,10 @@ export async function runShard(
   budget: SweepBudget,
   options: ShardRunOptions = {},
 ): Promise<ShardResult> {
-  const part = new SweepPart(deps, plan, budget, shard.index, 'list', options);
+  // Delivering on its own (Step Functions), the shard claims in its own name: a neighbour reading its
+  // overlap page sees the claim as another's and leaves the delivery to it.
+  const claimant = options.handOffClaims ? plan.sweepId : `${plan.sweepId}/${shard.index}`;
+  const part = new SweepPart(deps, plan, budget, shard.index, 'list', { claimant, ...options });
   const pageSize = plan.list?.pageSize ?? FALLBACK_PAGE_SIZE;
   const listPage = async (page: number) => {
     const wait = budget.rate.take();
@@ -114,7 +117,7 @@ export async function runShard(
   part.result.finished = resumePage === null;
   part.result.resumePage = resumePage;
   const result = part.finish();
-  if (!options.handOffClaims) await deliverOwn(deps, plan, result, options);
+  if (!options.handOffClaims) await deliverOwn(deps, plan, result, { ...options, claimant: part.claimant });
   return result;
 }
 
@@ -136,9 +139,11 @@ async function deliverOwn(
   deps: SweepDeps,
   plan: SweepPlan,
   result: ShardResult,
-  options: ShardRunOptions,
+  options: ShardRunOptions & { claimant: string },
 ): Promise<void> {
+  const { claimant } = options;
   const delivery = await deliverClaims(deps, plan, result.claimed, {
+    claimant,
     deadline: options.deadline ?? plan.deadline ?? undefined,
     interrupted: options.signal?.aborted ?? false,
   });

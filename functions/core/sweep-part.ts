@@ -31,6 +31,11 @@ import type { Account, AccountState, Balance, Notification, PendingNotification 
 export interface PartOptions {
   /** Aborting it stops the part: the caller's interrupt, or (in-process) another part's fatal error. */
   signal?: AbortSignal;
+  /**
+   * Whose claims this part's notifications carry (default: the sweep's id). A part that delivers on
+   * its own claims in its own name, so a neighbour that reads the same account never delivers them too.
+   */
+  claimant?: string;
   /** Epoch ms after which this part starts no balance read; default: the plan's. */
   readDeadline?: number;
 }
@@ -72,6 +77,10 @@ export class SweepPart {
   private fatal: FatalError | null = null;
   /** The lowest list page holding an account this part did not get to. */
   private unreachedPage: number | null = null;
+  /** The owner of this part's claims. */
+  readonly claimant: string;
+  /** How accounts are judged, with this part's claimant as the deciding sweep. */
+  private readonly customer: SweepPlan['customer'];
 
   constructor(
     private readonly deps: SweepDeps,
@@ -86,6 +95,8 @@ export class SweepPart {
     this.clock = deps.clock ?? Date.now;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.own.signal]) : this.own.signal;
     this.readDeadline = options.readDeadline ?? this.plan.readDeadline ?? undefined;
+    this.claimant = options.claimant ?? plan.sweepId;
+    this.customer = { ...plan.customer, sweepId: this.claimant };
     this.requestOptions = { deadline: this.readDeadline, signal: this.signal };
   }
 
@@ -213,7 +224,7 @@ export class SweepPart {
           prev,
           observation,
           this.plan.previousSweepAt,
-          this.plan.customer.forecast,
+          this.customer.forecast,
         ).catch((error) => {
           // Looking ahead is a bonus: the level and its alert must never wait on it.
           this.deps.log?.({ type: 'analysis-failed', authId: work.authId, reason: oneLine(error) });
@@ -221,7 +232,7 @@ export class SweepPart {
         });
       }
       let notifications: PendingNotification[] = [];
-      const context = { ...this.plan.customer, now: observation.observedAt };
+      const context = { ...this.customer, now: observation.observedAt };
       const saved = await this.commit(prev, (current) => {
         const step = nextAccountState(current, observation, context);
         if (
@@ -262,7 +273,7 @@ export class SweepPart {
     this.failure(work.authId, reason, work.edge);
     this.emit(work.authId, 'failed', NONE);
     if (!work.prev) return;
-    const context = { ...this.plan.customer, now };
+    const context = { ...this.customer, now };
     await this.commit(work.prev, (state) => unlessVanished(state, (s) => claimInherited(s, context))).catch(
       (error: unknown) => {
         if (error instanceof FatalError) this.failFatally(error);
@@ -345,7 +356,7 @@ export class SweepPart {
       this.tally.stateWrites++;
       if (saved.snapshot) this.tally.snapshots++;
     }
-    if (saved.state && ownedBy(saved.state, this.plan.sweepId).length > 0)
+    if (saved.state && ownedBy(saved.state, this.claimant).length > 0)
       this.claimed.set(saved.state.authId, saved.state);
     return saved.state;
   }
