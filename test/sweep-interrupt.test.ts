@@ -138,7 +138,7 @@ function sweepProcess(
       if (!underWay()) return;
       clearInterval(timer);
       // Apart: the same signal twice at once arrives as one.
-      signals.forEach((signal, i) => setTimeout(() => child.kill(signal), i * 300));
+      for (const [i, signal] of signals.entries()) setTimeout(() => child.kill(signal), i * 300);
     }, 10);
     child.on('exit', (code) => {
       clearInterval(timer);
