@@ -16,8 +16,8 @@
  * The `known` index is the registry of known accounts: sparse (only state items carry gsi2pk) and
  * KEYS_ONLY. Every state write carries the same gsi2pk/gsi2sk, and a write that changes neither an
  * index key nor a projected attribute costs the index nothing, so the index is written once per
- * account, when its state item is created; taking a gone account out (REMOVE gsi2pk, gsi2sk) is the
- * other write. Its partition key is spread over REGISTRY_PARTITIONS values so that a first sweep
+ * account, when its state item is created; a gone account's state written once more without them
+ * (a plain conditional put: the function needs no UpdateItem) is the other. Its partition key is spread over REGISTRY_PARTITIONS values so that a first sweep
  * creating thousands of states a second never crowds one index partition.
  */
 

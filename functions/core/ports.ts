@@ -70,12 +70,11 @@ export interface StorePort {
   /** The latest sweep that started before `instant`, if any: when, whether it read every account, where to resume. */
   lastSweepBefore(instant: string): Promise<PreviousSweep | null>;
   /**
-   * The registry of known accounts: every account that has a stored state, unless it was found gone.
-   * A sweep reads by id those its listing did not show, so a list that shifts while paged hides none.
+   * The registry of known accounts: every account whose state was last committed with `register`
+   * (the default). A sweep reads by id those its listing did not show, so a list that shifts while
+   * it is paged hides none; a gone account is committed once more without it, and leaves.
    */
   registeredAccounts(): Promise<string[]>;
-  /** Takes a gone account out of the registry (its state and history stay). */
-  unregister(authId: string): Promise<void>;
   /** An account's snapshots, newest first; `from`/`to` are inclusive ISO times. */
   history(authId: string, range?: { from?: string; to?: string; limit?: number }): Promise<Snapshot[]>;
 }

@@ -288,10 +288,20 @@ export class SweepPart {
     else this.tally.gone++;
     this.emit(work.authId, 'gone', NONE);
     if (!work.prev) return;
-    await this.deps.store.unregister(work.authId).catch((error: unknown) => {
-      if (error instanceof FatalError) this.failFatally(error);
-      else this.failure(null, `store: ${oneLine(error)}`);
+    // Its state and history stay; written once more without the registry keys, it leaves the registry.
+    const unregistered = (state: AccountState | undefined) => ({
+      state,
+      changed: state !== undefined,
+      snapshot: null,
     });
+    await commitStep(this.deps.store, work.prev, unregistered, this.onConflict, false)
+      .then((saved) => {
+        if (saved.written) this.tally.stateWrites++;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof FatalError) this.failFatally(error);
+        else this.failure(null, `store: ${oneLine(error)}`);
+      });
   }
 
   /**
@@ -349,9 +359,7 @@ export class SweepPart {
     initial: AccountState | undefined,
     step: Parameters<typeof commitStep>[2],
   ): Promise<AccountState | undefined> {
-    const saved = await commitStep(this.deps.store, initial, step, (authId, attempt) =>
-      this.deps.log?.({ type: 'conflict', authId, attempt }),
-    );
+    const saved = await commitStep(this.deps.store, initial, step, this.onConflict);
     if (saved.written) {
       this.tally.stateWrites++;
       if (saved.snapshot) this.tally.snapshots++;
@@ -360,6 +368,9 @@ export class SweepPart {
       this.claimed.set(saved.state.authId, saved.state);
     return saved.state;
   }
+
+  private readonly onConflict = (authId: string, attempt: number) =>
+    this.deps.log?.({ type: 'conflict', authId, attempt });
 
   private storeFailed(error: unknown, work: Work): void {
     if (error instanceof FatalError) this.failFatally(error);

@@ -68,17 +68,16 @@ export async function planSweep(deps: SweepDeps, options: SweepOptions): Promise
   const periodMinutes = options.periodMinutes ?? DEFAULT_PERIOD_MINUTES;
 
   const now = options.now ?? new Date(startedMs).toISOString();
-  const [stored, previous, firstPage, partner] = await Promise.all([
+  const [stored, previous, firstPage, partner] = await allSettled([
     deps.store.loadCurrencyDefaults(),
     deps.store.lastSweepBefore(startedAt),
     deps.vobiz.listPage(1, requestOptions).catch((error: unknown) => {
       if (error instanceof FatalError) throw error;
-      // Not fatal: the shard that owns page 1 tries again and says why it failed.
-      deps.log?.({ type: 'stopping', reason: `page 1 of the account list failed: ${oneLine(error)}` });
+      // Not fatal: the shard that owns page 1 tries again, and says why if it fails too.
       return null;
     }),
     partnerStep(deps, options, now, requestOptions),
-  ]);
+  ] as const);
   const list = firstPage ? listShape(firstPage) : null;
   const shardPages = list
     ? Math.max(1, Math.round((options.shardSize ?? DEFAULT_SHARD_SIZE) / list.pageSize))
@@ -175,4 +174,19 @@ async function partnerStep(
       countFailure(outcome.tally, { authId: 'partner (/me)', reason: oneLine(error) });
   }
   return outcome;
+}
+
+/**
+ * Promise.all that waits for every promise before it throws the first failure: nothing is left
+ * running (a store read, say) after a fatal error has ended the sweep.
+ */
+async function allSettled<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<{ -readonly [K in keyof T]: T[K] }> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: T[K];
+  };
 }

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import {
   BY_DAY_INDEX,
   KNOWN_INDEX,
@@ -192,24 +192,6 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
         }
       }
       return scanRegistry();
-    },
-
-    async unregister(authId) {
-      try {
-        await call(() =>
-          doc.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: keys.state(authId),
-              UpdateExpression: 'REMOVE gsi2pk, gsi2sk',
-              ConditionExpression: 'attribute_exists(pk)',
-            }),
-          ),
-        );
-        counters.itemsWritten += 1;
-      } catch (error) {
-        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
-      }
     },
 
     async getState(authId) {
