@@ -6,7 +6,7 @@ import { type WalkedPage, walkPages } from './page-walk.ts';
 import { isEdgePage, type ShardPlan } from './shard-cut.ts';
 import type { ShardResult } from './shard-result.ts';
 import { type PartOptions, SweepPart, type Work } from './sweep-part.ts';
-import type { SweepPlan } from './sweep-plan.ts';
+import { FALLBACK_PAGE_SIZE, type SweepPlan } from './sweep-plan.ts';
 import type { SweepDeps } from './sweep-types.ts';
 import { countFailure } from './tally.ts';
 import { runPool } from './work-pool.ts';
@@ -23,6 +23,11 @@ import { runPool } from './work-pool.ts';
  *    delivery at the end of the sweep (in-process: one digest for the whole sweep);
  * 5. return its result: plain JSON (shard-result.ts).
  * Bad credentials, an unreachable API or a dead store throw, after the workers have stopped.
+ *
+ * In Step Functions: `plan` is planSweep's output as it came through the state machine, `shard` one
+ * of `plan.shards` (the Map's item), `budget` made in the shard's Lambda with createSweepBudget and
+ * that shard's share of the global rate, and `options.readDeadline` / `options.deadline` from the
+ * Lambda's own remaining time. Its claims are in the shard's name (`<sweepId>/<index>`).
  */
 
 export interface ShardRunOptions extends PartOptions {
@@ -38,7 +43,6 @@ export interface ShardRunOptions extends PartOptions {
 const WORKERS_PER_SLOT = 3;
 /** Pages a list that never ends may run to (the client's guard). */
 const MAX_PAGES = 20_000;
-const FALLBACK_PAGE_SIZE = 100;
 
 export async function runShard(
   deps: SweepDeps,

@@ -1,7 +1,7 @@
 import type { Delivery } from './delivery.ts';
 import { type ShardPlan, unreadStretch } from './shard-cut.ts';
 import { type ShardResult, shardNotRun } from './shard-result.ts';
-import type { SweepPlan } from './sweep-plan.ts';
+import { FALLBACK_PAGE_SIZE, type SweepPlan } from './sweep-plan.ts';
 import { countBalance, countFailure, MAX_FAILURES_KEPT, mergeTallies, type Tally } from './tally.ts';
 import type { AccountState, ChannelDelivery, SweepFailure, SweepResume, SweepSummary } from './types.ts';
 
@@ -204,7 +204,7 @@ function resumeOf(plan: SweepPlan, results: readonly ShardResult[]): SweepResume
     .sort((a, b) => a.scheduled - b.scheduled)
     .map(({ from, to }) => ({ from, to }));
   if (stretches.length === 0) return null;
-  return { pageSize: plan.list?.pageSize ?? 100, stretches };
+  return { pageSize: plan.list?.pageSize ?? FALLBACK_PAGE_SIZE, stretches };
 }
 
 /** One state per account, the latest written. */

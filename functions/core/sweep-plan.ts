@@ -26,7 +26,7 @@ import type { AccountState, BalanceSource, ListPage, SweepSummary } from './type
 export const DEFAULT_SHARD_SIZE = 1_000;
 export const DEFAULT_PERIOD_MINUTES = 15;
 /** What to assume when page 1 was empty or unreadable: the documented maximum. */
-const FALLBACK_PAGE_SIZE = 100;
+export const FALLBACK_PAGE_SIZE = 100;
 
 export interface SweepPlan {
   sweepId: string;
