@@ -132,7 +132,7 @@ describe("merging the results of a sweep's parts", () => {
     a.tally.levels.OK = 1;
     a.tally.totals = { INR: '10.00000' };
     a.edges = [{ authId: 'MA_B', outcome: 'read', currency: 'INR', balance: '5.00000', level: 'LOW' }];
-    const b = result(1, { listed: ['MA_B', 'MA_C'], read: ['MA_B', 'MA_C'], listEnded: true, endTotal: 3 });
+    const b = result(1, { listed: ['MA_B', 'MA_C'], read: ['MA_B', 'MA_C'], listEnded: true });
     b.tally.fetched = 1;
     b.tally.levels.OK = 1;
     b.tally.totals = { INR: '20.00000' };
@@ -158,7 +158,7 @@ describe("merging the results of a sweep's parts", () => {
     // Arrange
     const a = result(0, { listed: ['MA_A'], failed: ['MA_A'] });
     a.edges = [{ authId: 'MA_A', outcome: 'failed', reason: 'HTTP 502' }];
-    const b = result(1, { listed: ['MA_A'], read: ['MA_A'], listEnded: true, endTotal: 1 });
+    const b = result(1, { listed: ['MA_A'], read: ['MA_A'], listEnded: true });
 
     // Act
     const merged = mergeResults(plan(), [a, b]);

@@ -34,8 +34,6 @@ export interface ShardResult {
   resumePage: number | null;
   /** The account list ended inside it. */
   listEnded: boolean;
-  /** The API's `total` on the page where the list ended, when it ended here. */
-  endTotal: number | null;
   stoppedReason: string | null;
   interrupted: boolean;
   /** List mode: this part's share of the sweep lost trust in the listed balances. */
@@ -86,7 +84,6 @@ export function emptyResult(shard: number, kind: ShardResult['kind']): ShardResu
     finished: false,
     resumePage: null,
     listEnded: false,
-    endTotal: null,
     stoppedReason: null,
     interrupted: false,
     listFallback: false,

@@ -94,10 +94,7 @@ export async function runShard(
           }));
           for (const work of works) part.result.listed.push(work.authId);
           await push(works);
-          if (page.listEnded) {
-            part.result.listEnded = true;
-            part.result.endTotal = page.total;
-          }
+          if (page.listEnded) part.result.listEnded = true;
           if (part.stopping()) return;
         }
         walked = true;

@@ -7,7 +7,7 @@ import type { AccountState, ChannelDelivery, SweepFailure, SweepResume, SweepSum
 
 /**
  * The parts of one sweep merged into the whole: exact and by account. `known` is every account listed,
- * registered or read, or the API's `total` when that is more (what a sweep cut short never listed). Counts come from id sets, so an
+ * registered or read, or, when the list was not paged to its end, page 1's `total` if that is more. Counts come from id sets, so an
  * account read by two overlapping shards (in Step Functions) is one account and one duplicate read;
  * the accounts on edge pages are counted once each; the kept failures leave out accounts another
  * part read after all. Pure: finalizeSweep (and the in-process runner's failure path) use it.
@@ -57,10 +57,11 @@ export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): Me
   for (const id of [...read, ...gone]) failed.delete(id);
   for (const id of [...listed, ...read, ...gone, ...failed]) known.add(id);
   const reached = read.size + gone.size + failed.size;
-  // The API's count covers what no part listed (a sweep cut short): the freshest one, where the list
-  // ended, else page 1's.
-  const apiTotal = results.find((r) => r.endTotal !== null)?.endTotal ?? plan.list?.total ?? 0;
-  const knownCount = Math.max(known.size, apiTotal);
+  const lists = results.filter((r) => r.kind === 'list');
+  const listComplete = lists.every((r) => r.finished) && lists.some((r) => r.listEnded);
+  // A list not paged to its end hides what no part listed: page 1's total counts it. (Once paged to
+  // its end, the list itself is the count: a total that disagrees must not make every sweep incomplete.)
+  const knownCount = Math.max(known.size, listComplete ? 0 : (plan.list?.total ?? 0));
 
   const whole = results.reduce((sum, r) => mergeTallies(sum, r.tally), plan.tally);
   const tally = foldEdges(whole, results, read);
@@ -68,7 +69,6 @@ export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): Me
     (f) => f.authId === null || (!read.has(f.authId) && !gone.has(f.authId)),
   );
 
-  const lists = results.filter((r) => r.kind === 'list');
   return {
     tally,
     accountsListed: listed.size,
@@ -78,7 +78,7 @@ export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): Me
     gone: gone.size,
     unreached: knownCount - reached,
     duplicateReads: attempts - reached,
-    listComplete: lists.every((r) => r.finished) && lists.some((r) => r.listEnded),
+    listComplete,
     stoppedReason: results.find((r) => r.stoppedReason !== null)?.stoppedReason ?? null,
     interrupted: results.some((r) => r.interrupted),
     listFallback: results.some((r) => r.listFallback),

@@ -217,8 +217,8 @@ export interface SweepSummary {
   accountsListed: number;
   /**
    * Accounts the sweep knows exist: those listed, and those the store has registered (seen by an
-   * earlier sweep) that this sweep's listing did not show; or the API's `total`, when that is more
-   * (a sweep cut short before it listed them all).
+   * earlier sweep) that this sweep's listing did not show; or, when the list was not paged to its
+   * end, the API's `total` if that is more.
    */
   known: number;
   /** Unique accounts whose balance was read (from the endpoint, or from the list in list mode). */
