@@ -96,6 +96,12 @@ describe('the command line refuses bad input in one line that names the option',
       '--partner-threshold must be a decimal amount such as 1000, got "plenty"',
     ],
     [['sweep', '--deadline-seconds', '0'], '--deadline-seconds must be a number of seconds above 0, got "0"'],
+    [['sweep', '--balance-source', 'cache'], '--balance-source must be endpoint or list, got "cache"'],
+    [['sweep', '--period-minutes', '0'], '--period-minutes must be a whole number from 1 to 1440, got "0"'],
+    [
+      ['sweep', '--list-disagreement-limit', '-1'],
+      '--list-disagreement-limit must be a whole number from 0 to 1000000, got "-1"',
+    ],
     [
       ['sweep', '--now', 'yesterday'],
       '--now must be an ISO time with a zone, e.g. 2026-11-27T09:00:00Z, got "yesterday"',

@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,15 @@ afterAll(async () => {
   await sim.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** A port on 127.0.0.1 that nothing listens on. */
+async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 const sweep = (dataDir: string, ...args: string[]) =>
   runCli(['sweep', '--base-url', sim.url, '--data-dir', dataDir, ...args], { env });
@@ -200,8 +210,39 @@ describe('vobiz-balance sweep', () => {
     expect(summary.stoppedReason).toMatch(/deadline/);
     expect(summary.balancesFetched).toBeGreaterThan(0);
     expect(summary.balancesFetched).toBeLessThan(30);
-    expect(run.stderr).toMatch(/^vobiz-balance sweep: incomplete: .*not reached/m);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^vobiz-balance sweep: incomplete: ${summary.unreached} of 30 known account\\(s\\) not reached`,
+        'm',
+      ),
+    );
   });
+
+  it.each([
+    ['a refused port', async () => `http://127.0.0.1:${await refusedPort()}`, /ECONNREFUSED/],
+    ['a name that does not resolve', async () => 'https://vobiz-cli-test.invalid', /ENOTFOUND|EAI_AGAIN/],
+  ])(
+    'stops with exit 2 and one line naming the host when the API cannot be reached at all: %s',
+    async (_, origin, code) => {
+      // Arrange
+      const baseUrl = await origin();
+
+      // Act
+      const run = await runCli(['sweep', '--base-url', baseUrl, '--data-dir', join(dir, 'unreachable')], {
+        env,
+      });
+
+      // Assert
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        new RegExp(`^vobiz-balance sweep: cannot reach ${baseUrl.replace(/[.]/g, '\\.')}: `),
+      );
+      expect(lines[0]).toMatch(code);
+    },
+  );
 
   it('replays hours of sweeps with --now and forecasts a steady burn, then flags a burst as a spike', async () => {
     // Arrange: two healthy alertable accounts of the simulator, with balances of our choosing.

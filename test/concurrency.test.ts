@@ -35,7 +35,7 @@ describe('createRateLimiter', () => {
     expect(waits).toEqual([250, 250, 250, 250]);
   });
 
-  it('does nothing when no cap is set', async () => {
+  it('does nothing, not even a promise, when no cap is set', () => {
     const limiter = createRateLimiter(
       null,
       () => 0,
@@ -43,7 +43,20 @@ describe('createRateLimiter', () => {
         throw new Error('must not sleep');
       },
     );
-    await expect(limiter.take()).resolves.toBeUndefined();
+    expect(limiter.take()).toBeUndefined();
+  });
+
+  it('makes no promise for a start that is already due', () => {
+    let now = 0;
+    const limiter = createRateLimiter(
+      10,
+      () => now,
+      async () => {},
+    );
+    expect(limiter.take()).toBeUndefined();
+    now = 100;
+    expect(limiter.take()).toBeUndefined();
+    expect(limiter.take()).toBeInstanceOf(Promise);
   });
 });
 

@@ -108,21 +108,30 @@ function summary(sweepId: string, startedAt: string, overrides: Partial<SweepSum
     finishedAt: startedAt,
     durationMs: 1234,
     accountsListed: 10,
+    known: 10,
     balancesFetched: 9,
     failed: 1,
     gone: 0,
     unreached: 0,
+    duplicateReads: 0,
     listComplete: true,
     snapshotsWritten: 3,
     stateWrites: 4,
-    levels: { UNKNOWN: 0, OK: 7, LOW: 2, CRITICAL: 1 },
+    levels: { OK: 7, LOW: 2, CRITICAL: 1, NOT_ALERTED: 0 },
     totals: { INR: '12345.67891' },
+    balanceSource: 'endpoint',
+    balanceRequests: 9,
+    listConfirmations: 0,
+    listDisagreements: 0,
+    listFallback: false,
     notifications: [],
     pendingNotifications: 0,
     delivery: [],
     failures: [],
     complete: false,
+    interrupted: false,
     stoppedReason: null,
+    resume: null,
     partner: null,
     shortestRunways: [],
     ...overrides,
@@ -176,20 +185,25 @@ describe('ensureTable', () => {
       { AttributeName: TABLE_SCHEMA.partitionKey.name, KeyType: 'HASH' },
       { AttributeName: TABLE_SCHEMA.sortKey.name, KeyType: 'RANGE' },
     ]);
-    const [index] = TABLE_SCHEMA.globalIndexes;
-    expect(Table?.GlobalSecondaryIndexes).toEqual([
-      expect.objectContaining({
-        IndexName: index?.name,
-        IndexStatus: 'ACTIVE',
-        KeySchema: [
-          { AttributeName: index?.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: index?.sortKey.name, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: index?.projection },
-      }),
+    expect(Table?.GlobalSecondaryIndexes).toEqual(
+      TABLE_SCHEMA.globalIndexes.map((index) =>
+        expect.objectContaining({
+          IndexName: index.name,
+          IndexStatus: 'ACTIVE',
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: index.projection },
+        }),
+      ),
+    );
+    expect(TABLE_SCHEMA.globalIndexes.map((i) => [i.name, i.projection])).toEqual([
+      ['byDay', 'ALL'],
+      ['known', 'KEYS_ONLY'],
     ]);
     expect(new Set(Table?.AttributeDefinitions?.map((a) => `${a.AttributeName}:${a.AttributeType}`))).toEqual(
-      new Set(['pk:S', 'sk:S', 'gsi1pk:S', 'gsi1sk:S']),
+      new Set(['pk:S', 'sk:S', 'gsi1pk:S', 'gsi1sk:S', 'gsi2pk:S', 'gsi2sk:S']),
     );
     expect(createTableInput(name).BillingMode).toBe('PAY_PER_REQUEST');
   });
@@ -482,6 +496,98 @@ describe('loadStates', () => {
   });
 });
 
+describe('loadStates consistency', () => {
+  it('reads strongly consistent by default and eventually consistent when asked', async () => {
+    // Arrange
+    const client = localDynamoClient(dynamo.endpoint);
+    const store = storeOn(client);
+    const id = newAuthId();
+    await store.commit({ state: state(id), expectedVersion: null });
+    const consistent: unknown[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetItemCommand') {
+          const items = (args.input as { RequestItems: Record<string, { ConsistentRead?: boolean }> })
+            .RequestItems;
+          consistent.push(items[TABLE]?.ConsistentRead);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordConsistency' },
+    );
+
+    // Act
+    const strong = await store.loadStates([id]);
+    const eventual = await store.loadStates([id], { consistent: false });
+
+    // Assert
+    expect(consistent).toEqual([true, false]);
+    expect(strong.get(id)).toEqual(eventual.get(id));
+    client.destroy();
+  });
+});
+
+describe('the registry of known accounts', () => {
+  it('holds every account whose state was created, until its state is written without it', async () => {
+    // Arrange
+    const tableName = 'registry-check';
+    await ensureTable(dynamo.client, tableName);
+    const store = storeOn(dynamo.client, tableName);
+    const [a, b, c] = [newAuthId(), newAuthId(), newAuthId()];
+    for (const id of [a, b, c]) await store.commit({ state: state(id), expectedVersion: null });
+    await store.commit({ state: state(b, { balance: '5.00000', version: 2 }), expectedVersion: 1 });
+
+    // Act
+    const before = await store.registeredAccounts();
+    await store.commit({ state: state(c, { version: 2 }), expectedVersion: 1, register: false });
+    const after = await store.registeredAccounts();
+
+    // Assert
+    expect(before.sort()).toEqual([a, b, c].sort());
+    expect(after.sort()).toEqual([a, b].sort());
+    expect((await store.getState(c))?.balance).toBe('1300.00000');
+  });
+
+  it('leaves out a state written with register: false (the partner wallet)', async () => {
+    // Arrange
+    const tableName = 'registry-partner';
+    await ensureTable(dynamo.client, tableName);
+    const store = storeOn(dynamo.client, tableName);
+    const customer = newAuthId();
+
+    // Act
+    await store.commit({ state: state(customer), expectedVersion: null });
+    await store.commit({ state: state('PA_PARTNER'), expectedVersion: null, register: false });
+
+    // Assert
+    expect(await store.registeredAccounts()).toEqual([customer]);
+  });
+
+  it('is found by a scan in a table made before its index existed', async () => {
+    // Arrange: the layout of the table before the registry (dynalite cannot add an index later).
+    const tableName = 'registry-legacy';
+    const input = createTableInput(tableName);
+    await dynamo.client.send(
+      new CreateTableCommand({
+        ...input,
+        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !a.AttributeName?.startsWith('gsi2')),
+        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((g) => g.IndexName !== 'known'),
+      }),
+    );
+    await ensureTable(dynamo.client, tableName);
+    const store = storeOn(dynamo.client, tableName);
+    const ids = [newAuthId(), newAuthId()];
+    for (const id of ids) await store.commit({ state: state(id), expectedVersion: null });
+    await store.recordSweep(summary('sweep-legacy', '2030-01-01T08:00:00.000Z'));
+
+    // Act
+    const registered = await store.registeredAccounts();
+
+    // Assert
+    expect(registered.sort()).toEqual([...ids].sort());
+  });
+});
+
 describe('history', () => {
   it('returns the snapshots of a time range newest first, with a Query and never a Scan', async () => {
     // Arrange
@@ -646,7 +752,7 @@ describe('sweep records', () => {
     const b = recent[1];
     expect(b).toMatchObject({
       accountsListed: 10,
-      levels: { UNKNOWN: 0, OK: 7, LOW: 2, CRITICAL: 1 },
+      levels: { OK: 7, LOW: 2, CRITICAL: 1, NOT_ALERTED: 0 },
       totals: { INR: '12345.67891' },
       notificationCount: 3,
       notificationsByType: { low: 2, critical: 1 },
@@ -659,6 +765,45 @@ describe('sweep records', () => {
     expect(b?.failures).toHaveLength(MAX_STORED_FAILURES);
     expect(b).not.toHaveProperty('notifications');
     expect(b).not.toHaveProperty('pk');
+  });
+});
+
+describe('the previous sweep', () => {
+  it('tells when it started, whether it was complete and where the next one resumes', async () => {
+    // Arrange
+    const tableName = 'previous-sweep';
+    await ensureTable(dynamo.client, tableName);
+    const store = storeOn(dynamo.client, tableName);
+    await store.recordSweep(
+      summary('sweep-x', '2031-01-01T08:00:00.000Z', {
+        resume: {
+          pageSize: 100,
+          stretches: [
+            { from: 3, to: 5 },
+            { from: 17, to: null },
+          ],
+        },
+      }),
+    );
+    await store.recordSweep(summary('sweep-y', '2031-01-01T09:00:00.000Z', { complete: true }));
+
+    // Act
+    const beforeY = await store.lastSweepBefore('2031-01-01T09:00:00.000Z');
+    const afterY = await store.lastSweepBefore('2031-01-01T10:00:00.000Z');
+
+    // Assert
+    expect(beforeY).toEqual({
+      startedAt: '2031-01-01T08:00:00.000Z',
+      complete: false,
+      resume: {
+        pageSize: 100,
+        stretches: [
+          { from: 3, to: 5 },
+          { from: 17, to: null },
+        ],
+      },
+    });
+    expect(afterY).toEqual({ startedAt: '2031-01-01T09:00:00.000Z', complete: true, resume: null });
   });
 });
 

@@ -772,7 +772,9 @@ describe('least privilege', () => {
         'dynamodb:PutItem',
         'dynamodb:Query',
       ],
-      [`<${table}.Arn>/index/${TABLE_SCHEMA.globalIndexes[0]?.name}`]: ['dynamodb:Query'],
+      [TABLE_SCHEMA.globalIndexes.map((index) => `<${table}.Arn>/index/${index.name}`).join(' ')]: [
+        'dynamodb:Query',
+      ],
       [`<${logicalId(stack, stack.secret)}>`]: ['secretsmanager:GetSecretValue'],
       [`<${logicalId(stack, stack.alertTopic)}>`]: ['sns:Publish'],
       [`<${stack.getLogicalId(stack.node.findChild('TopicKey').node.defaultChild as never)}.Arn>`]: [

@@ -1,12 +1,18 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createVobizClient,
   parseRetryAfter,
   type VobizClientOptions,
 } from '../functions/adapters/vobiz/client.ts';
-import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../functions/core/errors.ts';
+import {
+  ApiError,
+  ConfigError,
+  CredentialsError,
+  DeadlineError,
+  FatalError,
+} from '../functions/core/errors.ts';
 import type { Account, AccountPage } from '../functions/core/types.ts';
 import { startSimulator } from '../sim/server.ts';
 
@@ -698,9 +704,10 @@ describe('the Vobiz client against the simulator', () => {
       expect(client.stats().retries).toBe(2);
     });
 
-    it('reports the network cause when resets never stop', async () => {
-      sim.addFault({ kind: 'reset', route: 'balance' });
+    it('reports the network cause when resets never stop on an API that has answered before', async () => {
       const client = clientFor(sim, { retries: 1 });
+      await client.getPartner();
+      sim.addFault({ kind: 'reset', route: 'balance' });
 
       const error = await caught(client.getBalance(sim.accountIds()[0] as string));
 
@@ -898,5 +905,57 @@ describe('the Vobiz client against the simulator', () => {
       for (const token of tokens) expect(text).not.toContain(token);
       expect(text).not.toContain('auth_token');
     });
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on. */
+async function refusedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('an API that cannot be reached at all', () => {
+  const options = { authId: 'PA_X', authToken: 'token', retries: 2, sleep: recordingSleep().sleep };
+
+  it('is a fatal error naming the origin and ECONNREFUSED when every attempt is refused', async () => {
+    const port = await refusedPort();
+    const client = createVobizClient({ ...options, baseUrl: `http://127.0.0.1:${port}` });
+
+    const error = await caught(client.listPage(1));
+
+    expect(error).toBeInstanceOf(FatalError);
+    expect((error as Error).message).toBe(`cannot reach http://127.0.0.1:${port}: ECONNREFUSED`);
+    expect(client.stats().requests).toBe(3);
+  });
+
+  it('is a fatal error naming the host and ENOTFOUND when the name does not resolve', async () => {
+    // .invalid never resolves (RFC 6761): nothing leaves this machine.
+    const client = createVobizClient({ ...options, baseUrl: 'https://vobiz-monitor-test.invalid' });
+
+    const error = await caught(client.getPartner());
+
+    expect(error).toBeInstanceOf(FatalError);
+    expect((error as Error).message).toMatch(
+      /^cannot reach https:\/\/vobiz-monitor-test\.invalid: (ENOTFOUND|EAI_AGAIN)$/,
+    );
+  });
+
+  it("is one account's failure, not fatal, once the API has answered this client", async () => {
+    const sim = await startSimulator({ accounts: 3, seed: 3 });
+    try {
+      const client = clientFor(sim, { retries: 1 });
+      await client.listPage(1);
+      await sim.close();
+
+      const error = await caught(client.getBalance(sim.accountIds()[0] as string));
+
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as Error).message).toMatch(/network error: ECONNREFUSED/);
+    } finally {
+      await sim.close();
+    }
   });
 });

@@ -8,14 +8,22 @@ export function renderSummary(s: SweepSummary): string {
   const notified = Object.entries(byType)
     .map(([type, count]) => `${count} ${type}`)
     .join(', ');
+  const state = s.interrupted ? 'INTERRUPTED' : s.complete ? 'complete' : 'INCOMPLETE';
   const lines = [
-    `sweep ${s.complete ? 'complete' : 'INCOMPLETE'} in ${(s.durationMs / 1000).toFixed(1)} s: ` +
-      `${s.accountsListed} listed, ${s.balancesFetched} read, ${s.failed} failed, ${s.gone} gone, ${s.unreached} not reached`,
+    `sweep ${state} in ${(s.durationMs / 1000).toFixed(1)} s: ` +
+      `${s.accountsListed} listed, ${s.balancesFetched} read, ${s.failed} failed, ${s.gone} gone, ` +
+      `${s.unreached} not reached${s.known !== s.accountsListed ? ` (of ${s.known} known)` : ''}`,
     `levels: ${s.levels.OK} OK, ${s.levels.LOW} LOW, ${s.levels.CRITICAL} CRITICAL` +
-      (s.levels.UNKNOWN ? `, ${s.levels.UNKNOWN} not alerted (postpaid/inactive)` : ''),
+      (s.levels.NOT_ALERTED ? `, ${s.levels.NOT_ALERTED} not alerted (postpaid/inactive/disabled)` : ''),
     `stored: ${s.snapshotsWritten} snapshot(s), ${s.stateWrites} state write(s); ` +
       `notifications: ${notified || 'none'}${s.pendingNotifications ? `, ${s.pendingNotifications} pending for the next sweep` : ''}`,
   ];
+  if (s.balanceSource === 'list') {
+    lines.push(
+      `balances from the list: ${s.balanceRequests} balance request(s), ${s.listConfirmations} confirmation(s), ` +
+        `${s.listDisagreements} disagreed${s.listFallback ? '; too many: the rest was read from the endpoint' : ''}`,
+    );
+  }
   const soonest = s.shortestRunways[0];
   if (soonest) {
     lines.push(

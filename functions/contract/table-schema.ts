@@ -4,7 +4,7 @@
  * one from it, so the two cannot drift.
  *
  * Items (one table):
- *   account state   pk ACCT#<authId>  sk STATE
+ *   account state   pk ACCT#<authId>  sk STATE                gsi2pk KNOWN#<0..15>  gsi2sk <authId>
  *   snapshot        pk ACCT#<authId>  sk SNAP#<observedAt>   gsi1pk DAY#<localDay>  gsi1sk <authId>#<observedAt>
  *   sweep record    pk SWEEP          sk <startedAt>#<sweepId>
  *   currency config pk CONFIG         sk THRESHOLDS   (per-currency defaults; key `*` the global default)
@@ -13,6 +13,13 @@
  *   run slot        pk RUN            sk <slot>       (run-guard.ts: a scheduled time already handled)
  * Snapshots and sweep records carry `expiresAt` (epoch seconds) for the TTL: snapshots after the
  * table window (they are archived first, core/archive-export.ts), sweep records after the retention.
+ *
+ * The `known` index is the registry of known accounts: sparse (only state items carry gsi2pk) and
+ * KEYS_ONLY. Every state write carries the same gsi2pk/gsi2sk, and a write that changes neither an
+ * index key nor a projected attribute costs the index nothing, so the index is written once per
+ * account, when its state item is created; a gone account's state written once more without them
+ * (a plain conditional put: the function needs no UpdateItem) is the other. Its partition key is spread over REGISTRY_PARTITIONS values so that a first sweep
+ * creating thousands of states a second never crowds one index partition.
  */
 
 export interface KeyAttribute {
@@ -40,6 +47,8 @@ export interface TableSchema {
 }
 
 export const BY_DAY_INDEX = 'byDay';
+export const KNOWN_INDEX = 'known';
+export const REGISTRY_PARTITIONS = 16;
 
 export const TABLE_SCHEMA: TableSchema = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -53,6 +62,13 @@ export const TABLE_SCHEMA: TableSchema = {
       // save ~210 of ~420 index bytes per snapshot, but cost a read of the item for every one of
       // them; with the table window bounding the index, ALL is cheaper (README, Finance).
       projection: 'ALL',
+    },
+    {
+      name: KNOWN_INDEX,
+      partitionKey: { name: 'gsi2pk', type: 'S' },
+      sortKey: { name: 'gsi2sk', type: 'S' },
+      // Only the ids are wanted: the sweep reads the states it needs by key.
+      projection: 'KEYS_ONLY',
     },
   ],
   ttlAttribute: 'expiresAt',
@@ -84,11 +100,24 @@ export const keys = {
     gsi1sk: `${authId}#${observedAt}`,
   }),
   dayPk: (localDay: string): string => `DAY#${localDay}`,
+  /** The registry keys a state item carries (the `known` index). */
+  registry: (authId: string): { gsi2pk: string; gsi2sk: string } => ({
+    gsi2pk: keys.registryPartition(registryPartitionOf(authId)),
+    gsi2sk: authId,
+  }),
+  registryPartition: (n: number): string => `KNOWN#${n}`,
   sweep: (startedAt: string, sweepId: string): ItemKey => ({ pk: SWEEP_PK, sk: `${startedAt}#${sweepId}` }),
   currencyThresholds: (): ItemKey => ({ pk: 'CONFIG', sk: 'THRESHOLDS' }),
   /** Audit entries sort by time in one partition: human changes are few. */
   audit: (at: string, id: string): ItemKey => ({ pk: AUDIT_PK, sk: `${at}#${id}` }),
 };
+
+/** A stable spread of ids over the registry's partitions (FNV-1a). */
+function registryPartitionOf(authId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < authId.length; i++) hash = Math.imul(hash ^ authId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % REGISTRY_PARTITIONS;
+}
 
 const SECONDS_PER_DAY = 86_400;
 

@@ -7,11 +7,15 @@ export class Semaphore {
   constructor(private readonly limit: number) {}
 
   async acquire(): Promise<void> {
-    if (this.active < this.limit) {
-      this.active++;
-      return;
-    }
+    if (this.tryAcquire()) return;
     await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Takes a slot if one is free, without a promise: `tryAcquire() || (await acquire())`. */
+  tryAcquire(): boolean {
+    if (this.active >= this.limit) return false;
+    this.active++;
+    return true;
   }
 
   release(): void {
@@ -26,24 +30,30 @@ export type Sleep = (ms: number) => Promise<void>;
 
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
+export interface RateLimiter {
+  /** Reserves the next start; a promise to await only when that start is still to come. */
+  take(): Promise<void> | undefined;
+}
+
 /**
  * Spaces request starts at least 1/rps apart (no bursts): the partner API documents no
- * limits, so the cap is the partner's own politeness setting.
+ * limits, so the cap is the partner's own politeness setting. Uncapped, or when a start is
+ * already due, it makes no promise at all: one account after another pays nothing for it.
  */
 export function createRateLimiter(
   requestsPerSecond: number | null,
   now: () => number,
   sleep: Sleep = realSleep,
-) {
-  if (requestsPerSecond === null) return { take: async () => {} };
+): RateLimiter {
+  if (requestsPerSecond === null) return { take: () => undefined };
   const interval = 1000 / requestsPerSecond;
   let nextStart = 0;
   return {
-    async take(): Promise<void> {
+    take() {
       const t = now();
       const start = Math.max(t, nextStart);
       nextStart = start + interval;
-      if (start > t) await sleep(start - t);
+      return start > t ? sleep(start - t) : undefined;
     },
   };
 }

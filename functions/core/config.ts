@@ -92,6 +92,17 @@ export const sweepConfigSchema = z
       .default({}),
     /** How long a sweep owns the delivery of a pending notification before another may take it over. */
     claimLeaseMinutes: positiveUpTo(24 * 60, 'a number of minutes').default(15),
+    /**
+     * Where balances come from: `endpoint` reads each account's balance endpoint (the behaviour
+     * specified for this product); `list` takes `cash_credits` from the list rows and confirms with
+     * the endpoint before any level change, on first sight, and for a rotating share each sweep.
+     */
+    balanceSource: z.enum(['endpoint', 'list'], { error: 'must be endpoint or list' }).default('endpoint'),
+    /**
+     * List mode: after this many confirmations that disagree with the listed balance, the rest of the
+     * sweep (in Step Functions: of the shard) reads every balance from the endpoint.
+     */
+    listDisagreementLimit: wholeIn(0, 1_000_000).default(10),
   })
   .strict()
   .refine((c) => !lessThan(c.threshold, c.critical), {

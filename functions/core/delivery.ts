@@ -1,6 +1,6 @@
 import { Semaphore } from './concurrency.ts';
 import { bySeverity } from './display.ts';
-import { isMuted, ownedBy, released, withAccepted, withoutEntries } from './outbox.ts';
+import { isMuted, ownedBy, released, stripClaim, withAccepted, withoutEntries } from './outbox.ts';
 import type { NotifierPort } from './ports.ts';
 import type { SweepEvent } from './sweep-types.ts';
 import type { AccountState, ChannelDelivery, Notification, PendingNotification } from './types.ts';
@@ -31,6 +31,11 @@ export interface DeliveryDeps {
   /** Ends the sweep early with this reason. */
   stop: (reason: string) => void;
   storeFailed: (error: unknown) => void;
+  /**
+   * With no time left to publish, give the claims up at once (an interrupted sweep) rather than keep
+   * them until the lease runs out (a sweep at its deadline, which may not even have time to write).
+   */
+  releaseWhenOutOfTime?: boolean;
 }
 
 /**
@@ -69,14 +74,7 @@ export async function deliver(
       }),
     );
 
-  if (deps.deadline !== undefined && deps.clock() >= deps.deadline) {
-    // Out of time: everything stays in the outboxes and the next sweep delivers it.
-    deps.stop('deadline reached before notifications could be published');
-    return { delivered: [], pending: pending.length, channels: report(new Map()) };
-  }
   const held = states.filter((s) => isMuted(s, now)).flatMap((s) => ownedBy(s, deps.sweepId));
-  if (pending.length === 0 && held.length === 0) return { delivered: [], pending: 0, channels: [] };
-
   const latest = new Map(states.map((s) => [s.authId, s]));
   const slots = new Semaphore(deps.concurrency);
   /** Writes `change` to each account's freshest state, bounded like the reads; the failures, if any. */
@@ -104,6 +102,18 @@ export async function deliver(
     const [failure] = await write(accountsOf(ids), change);
     if (failure !== undefined) throw failure;
   };
+  const release = async (ids: ReadonlySet<string>) => {
+    for (const failure of await write(accountsOf(ids), (s) => released(s, ids, deps.sweepId, now)))
+      deps.storeFailed(failure);
+  };
+
+  if (deps.deadline !== undefined && deps.clock() >= deps.deadline) {
+    // Out of time: everything stays in the outboxes and the next sweep delivers it.
+    deps.stop('deadline reached before notifications could be published');
+    if (deps.releaseWhenOutOfTime) await release(new Set([...pending, ...held].map((n) => n.id)));
+    return { delivered: [], pending: pending.length + held.length, channels: report(new Map()) };
+  }
+  if (pending.length === 0 && held.length === 0) return { delivered: [], pending: 0, channels: [] };
 
   const reports = new Map<string, { accepted: number; error: string | null }>();
   try {
@@ -137,22 +147,10 @@ export async function deliver(
       deps.log({ type: 'delivery-refused', channel: c.channel, pending: c.pending, reason: c.error });
   }
   const unsent = new Set([...pending.filter((n) => !complete(n.id)), ...held].map((n) => n.id));
-  if (unsent.size > 0) {
-    for (const failure of await write(accountsOf(unsent), (s) => released(s, unsent, deps.sweepId, now)))
-      deps.storeFailed(failure);
-  }
+  if (unsent.size > 0) await release(unsent);
   return { delivered: delivered(pending, complete), pending: unsent.size, channels: byChannel };
 }
 
 function delivered(pending: PendingNotification[], complete: (id: string) => boolean): Notification[] {
   return pending.filter((n) => complete(n.id)).map(stripClaim);
-}
-
-function stripClaim({
-  claimedBy: _c,
-  claimUntil: _u,
-  deliveredTo: _d,
-  ...notification
-}: PendingNotification): Notification {
-  return notification;
 }

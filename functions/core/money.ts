@@ -105,6 +105,43 @@ export function addAmounts(...amounts: string[]): string {
     const [, sign, whole, fraction = ''] = plain;
     units += BigInt(`${sign}${whole}${fraction.padEnd(API_SCALE, '0')}`);
   }
+  return fromUnits(units);
+}
+
+/**
+ * Running exact totals per currency, as whole numbers of 10^-5 (BigInt), formatted once at the end:
+ * adding a balance to a growing total costs the same at the 200,000th account as at the first.
+ */
+export class AmountSums {
+  private readonly units = new Map<string, bigint>();
+  /** Amounts with more than API_SCALE decimals (rare): added exactly when the totals are read. */
+  private readonly odd = new Map<string, string[]>();
+
+  add(currency: string, amount: string): void {
+    const plain = PLAIN.exec(amount);
+    if (!plain) {
+      const list = this.odd.get(currency);
+      if (list) list.push(amount);
+      else this.odd.set(currency, [amount]);
+      this.units.set(currency, this.units.get(currency) ?? 0n);
+      return;
+    }
+    const [, sign, whole, fraction = ''] = plain;
+    const units = BigInt(`${sign}${whole}${fraction.padEnd(API_SCALE, '0')}`);
+    this.units.set(currency, (this.units.get(currency) ?? 0n) + units);
+  }
+
+  /** Canonical decimal strings per currency. */
+  toRecord(): Record<string, string> {
+    const record: Record<string, string> = {};
+    for (const [currency, units] of this.units) {
+      record[currency] = addAmounts(fromUnits(units), ...(this.odd.get(currency) ?? []));
+    }
+    return record;
+  }
+}
+
+function fromUnits(units: bigint): string {
   const negative = units < 0n;
   const digits = (negative ? -units : units).toString().padStart(API_SCALE + 1, '0');
   return `${negative ? '-' : ''}${digits.slice(0, -API_SCALE)}.${digits.slice(-API_SCALE)}`;

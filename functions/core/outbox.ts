@@ -1,5 +1,5 @@
 import { addMs } from './time.ts';
-import type { AccountState, PendingNotification } from './types.ts';
+import type { AccountState, Notification, PendingNotification } from './types.ts';
 
 /**
  * The outbox on each account's state item is what makes notifications exactly-once in
@@ -68,4 +68,14 @@ export function released(
 /** A muted account is still recorded; its notifications wait until the mute ends (the mute expires by itself). */
 export function isMuted(state: AccountState, now: string): boolean {
   return state.mute !== null && Date.parse(state.mute.until) > Date.parse(now);
+}
+
+/** The notification as published and reported: without the outbox's bookkeeping. */
+export function stripClaim({
+  claimedBy: _c,
+  claimUntil: _u,
+  deliveredTo: _d,
+  ...notification
+}: PendingNotification): Notification {
+  return notification;
 }

@@ -4,11 +4,12 @@
  */
 import type {
   Account,
-  AccountPage,
   AccountState,
   Balance,
+  ListPage,
   Notification,
   PartnerProfile,
+  PreviousSweep,
   Snapshot,
   SweepSummary,
   ThresholdOverride,
@@ -24,11 +25,12 @@ export type BalanceResult = { kind: 'ok'; balance: Balance } | { kind: 'gone' };
 
 /**
  * The partner API. Implementations retry what is worth retrying and throw
- * CredentialsError (fatal), ApiError (this request failed) or DeadlineError.
+ * CredentialsError (fatal), FatalError (the API cannot be reached at all), ApiError (this request
+ * failed) or DeadlineError.
  */
 export interface VobizPort {
-  /** Pages through every customer account; stops on its own at the end of the list. */
-  listAccounts(options?: RequestOptions): AsyncIterable<AccountPage>;
+  /** One page of the account list (newest first), as the API returned it. */
+  listPage(page: number, options?: RequestOptions): Promise<ListPage>;
   getBalance(authId: string, options?: RequestOptions): Promise<BalanceResult>;
   getPartner(options?: RequestOptions): Promise<PartnerProfile>;
 }
@@ -42,8 +44,14 @@ export type CurrencyDefaults = Record<string, ThresholdOverride>;
 export const GLOBAL_DEFAULT_KEY = '*';
 
 export interface StorePort {
-  /** Current states of these accounts; missing accounts are absent from the map. */
-  loadStates(authIds: readonly string[]): Promise<Map<string, AccountState>>;
+  /**
+   * Current states of these accounts; missing accounts are absent from the map. Strongly consistent
+   * unless `consistent: false` (cheaper: for reads whose staleness a conditional write catches).
+   */
+  loadStates(
+    authIds: readonly string[],
+    options?: { consistent?: boolean },
+  ): Promise<Map<string, AccountState>>;
   /** Per-currency defaults set in the store; they win over the ones from configuration. */
   loadCurrencyDefaults(): Promise<CurrencyDefaults>;
   /**
@@ -55,10 +63,18 @@ export interface StorePort {
     state: AccountState;
     expectedVersion: number | null;
     snapshot?: Snapshot;
+    /** false: keep this state out of the registry of known accounts (the partner's own wallet). */
+    register?: boolean;
   }): Promise<CommitResult>;
   recordSweep(summary: SweepSummary): Promise<void>;
-  /** The latest sweep that started before `instant`, if any: when, and whether it read every account. */
-  lastSweepBefore(instant: string): Promise<{ startedAt: string; complete: boolean } | null>;
+  /** The latest sweep that started before `instant`, if any: when, whether it read every account, where to resume. */
+  lastSweepBefore(instant: string): Promise<PreviousSweep | null>;
+  /**
+   * The registry of known accounts: every account whose state was last committed with `register`
+   * (the default). A sweep reads by id those its listing did not show, so a list that shifts while
+   * it is paged hides none; a gone account is committed once more without it, and leaves.
+   */
+  registeredAccounts(): Promise<string[]>;
   /** An account's snapshots, newest first; `from`/`to` are inclusive ISO times. */
   history(authId: string, range?: { from?: string; to?: string; limit?: number }): Promise<Snapshot[]>;
 }

@@ -3,7 +3,7 @@ import type { SweepConfig } from './config.ts';
 import type { ForecastSettings } from './forecast.ts';
 import type { Observation, PolicySettings } from './policy.ts';
 import { type CurrencyDefaults, GLOBAL_DEFAULT_KEY } from './ports.ts';
-import type { Account, Balance, PartnerProfile } from './types.ts';
+import type { Account, AccountState, Balance, PartnerProfile } from './types.ts';
 
 /** From the sweep's configuration to what the per-account step is given. */
 
@@ -80,6 +80,43 @@ export function customerObservation(
     balance: balance.cashCredits,
     observedAt,
     alertable: isAlertable(account, config),
+  };
+}
+
+/**
+ * List mode: the balance as listed, in the currency already stored for the account (a list row does
+ * not carry one for sure, so an account is never judged from the list before its first balance read).
+ */
+export function listedObservation(
+  account: Account,
+  stored: AccountState,
+  listedBalance: string,
+  observedAt: string,
+  config: SweepConfig,
+): AccountObservation {
+  return {
+    authId: account.authId,
+    name: account.name,
+    currency: stored.currency,
+    balance: listedBalance,
+    observedAt,
+    alertable: isAlertable(account, config),
+  };
+}
+
+/** An account the listing did not show, read by id: alerted as it was when last listed. */
+export function unlistedObservation(
+  stored: AccountState | undefined,
+  balance: Balance,
+  observedAt: string,
+): AccountObservation {
+  return {
+    authId: balance.authId,
+    name: balance.name || stored?.name || balance.authId,
+    currency: balance.currency,
+    balance: balance.cashCredits,
+    observedAt,
+    alertable: stored?.alertable ?? true,
   };
 }
 

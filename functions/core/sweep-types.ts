@@ -1,6 +1,7 @@
 import type { Sleep } from './concurrency.ts';
 import type { SweepConfig } from './config.ts';
 import type { NotifierPort, StorePort, VobizPort } from './ports.ts';
+import type { Notification } from './types.ts';
 
 /** What a sweep is given, and what it reports while it runs. */
 
@@ -15,8 +16,14 @@ export interface SweepDeps {
   log?: (event: SweepEvent) => void;
 }
 
+/** What became of one account in a sweep: `skipped` when another part of the sweep already took it. */
+export type AccountOutcome = 'read' | 'failed' | 'gone' | 'skipped';
+
 export type SweepEvent =
+  /** A list page read: `total` is the API's count of accounts. */
   | { type: 'page'; page: number; newAccounts: number; total: number }
+  /** One per account taken by the sweep, with the notifications its step decided (not yet delivered). */
+  | { type: 'account'; authId: string; outcome: AccountOutcome; notifications: Notification[] }
   | { type: 'read-failed'; authId: string; reason: string }
   | { type: 'conflict'; authId: string; attempt: number }
   | { type: 'analysis-failed'; authId: string; reason: string }
@@ -35,4 +42,14 @@ export interface SweepOptions {
   publishReserveMs?: number;
   /** Watch the partner's own wallet (`/me`) too: below this it raises `partner_low`. */
   partnerThreshold?: string | null;
+  /**
+   * Aborting it interrupts the sweep: no new account is taken, reads in flight are abandoned, what
+   * the sweep claimed is published if there is time or released at once, and the summary says
+   * `interrupted`.
+   */
+  signal?: AbortSignal;
+  /** The schedule's period (default 15): list mode confirms 1/(24 h / period) of the accounts each sweep. */
+  periodMinutes?: number;
+  /** Accounts per shard of the list (default 1,000): the unit of resuming and of Step Functions' fan-out. */
+  shardSize?: number;
 }

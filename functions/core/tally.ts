@@ -1,12 +1,5 @@
 import { addAmounts } from './money.ts';
-import type {
-  AccountState,
-  ChannelDelivery,
-  Level,
-  Notification,
-  SweepFailure,
-  SweepSummary,
-} from './types.ts';
+import type { AccountState, SummaryLevel, SweepFailure, SweepSummary } from './types.ts';
 
 /**
  * What a sweep counts as it goes. Plain data with exact decimal totals, so that the tallies
@@ -21,7 +14,12 @@ export interface Tally {
   unreached: number;
   snapshots: number;
   stateWrites: number;
-  levels: Record<Level, number>;
+  /** Requests to the balance endpoint. */
+  balanceRequests: number;
+  /** List mode: endpoint reads of an account whose listed balance was at hand, and those that differed. */
+  listConfirmations: number;
+  listDisagreements: number;
+  levels: Record<SummaryLevel, number>;
   /** Exact sum of the balances read, per currency. */
   totals: Record<string, string>;
   /** The first MAX_FAILURES_KEPT failures; `failed` counts them all. */
@@ -42,7 +40,10 @@ export function emptyTally(): Tally {
     unreached: 0,
     snapshots: 0,
     stateWrites: 0,
-    levels: { UNKNOWN: 0, OK: 0, LOW: 0, CRITICAL: 0 },
+    balanceRequests: 0,
+    listConfirmations: 0,
+    listDisagreements: 0,
+    levels: { OK: 0, LOW: 0, CRITICAL: 0, NOT_ALERTED: 0 },
     totals: {},
     failures: [],
     shortestRunways: [],
@@ -56,6 +57,13 @@ export function countFailure(tally: Tally, failure: SweepFailure): void {
 
 export function countBalance(tally: Tally, currency: string, amount: string): void {
   tally.totals[currency] = addAmounts(tally.totals[currency] ?? '0', amount);
+}
+
+/** The level an account is counted under: its own, unless it is not alerted. */
+export function summaryLevel(state: AccountState): SummaryLevel {
+  if (!state.alertable) return 'NOT_ALERTED';
+  // An alertable account always has a level once decided; UNKNOWN cannot reach here.
+  return state.level === 'UNKNOWN' ? 'NOT_ALERTED' : state.level;
 }
 
 /** Only runways worked out in this sweep: an older one would be stale. */
@@ -80,7 +88,7 @@ export function countRunway(tally: Tally, state: AccountState, observedAt: strin
  */
 export function mergeTallies(a: Tally, b: Tally): Tally {
   const levels = { ...a.levels };
-  for (const level of Object.keys(levels) as Level[]) levels[level] += b.levels[level];
+  for (const level of Object.keys(levels) as SummaryLevel[]) levels[level] += b.levels[level];
   const totals = { ...a.totals };
   for (const [currency, amount] of Object.entries(b.totals)) {
     totals[currency] = addAmounts(totals[currency] ?? '0', amount);
@@ -93,47 +101,29 @@ export function mergeTallies(a: Tally, b: Tally): Tally {
     unreached: a.unreached + b.unreached,
     snapshots: a.snapshots + b.snapshots,
     stateWrites: a.stateWrites + b.stateWrites,
+    balanceRequests: a.balanceRequests + b.balanceRequests,
+    listConfirmations: a.listConfirmations + b.listConfirmations,
+    listDisagreements: a.listDisagreements + b.listDisagreements,
     levels,
     totals,
     failures: [...a.failures, ...b.failures].slice(0, MAX_FAILURES_KEPT),
-    // A stable sort keeps a's runways ahead of b's equal ones, as counting them in order would.
-    shortestRunways: [...a.shortestRunways, ...b.shortestRunways].sort(byRunway).slice(0, SHORTEST_RUNWAYS),
+    // A stable sort keeps a's runways ahead of b's equal ones, as counting them in order would; an
+    // account two parts both read (overlapping shards) is listed once.
+    shortestRunways: uniqueBy(
+      [...a.shortestRunways, ...b.shortestRunways].sort(byRunway),
+      (r) => r.authId,
+    ).slice(0, SHORTEST_RUNWAYS),
   };
 }
 
-/** A sweep's summary from its tally and what it knows besides counts. */
-export function summarise(
-  tally: Tally,
-  sweep: Pick<
-    SweepSummary,
-    'sweepId' | 'startedAt' | 'finishedAt' | 'durationMs' | 'listComplete' | 'stoppedReason' | 'partner'
-  > & { delivered: Notification[]; pending: number; channels: ChannelDelivery[] },
-): SweepSummary {
-  const complete = sweep.listComplete && tally.failed === 0 && tally.unreached === 0 && !sweep.stoppedReason;
-  return {
-    sweepId: sweep.sweepId,
-    startedAt: sweep.startedAt,
-    finishedAt: sweep.finishedAt,
-    durationMs: sweep.durationMs,
-    accountsListed: tally.listed,
-    balancesFetched: tally.fetched,
-    failed: tally.failed,
-    gone: tally.gone,
-    unreached: tally.unreached,
-    listComplete: sweep.listComplete,
-    snapshotsWritten: tally.snapshots,
-    stateWrites: tally.stateWrites,
-    levels: tally.levels,
-    totals: tally.totals,
-    notifications: sweep.delivered,
-    pendingNotifications: sweep.pending,
-    delivery: sweep.channels,
-    failures: tally.failures,
-    complete,
-    stoppedReason: sweep.stoppedReason,
-    partner: sweep.partner,
-    shortestRunways: tally.shortestRunways,
-  };
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function byRunway(

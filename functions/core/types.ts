@@ -6,6 +6,15 @@
 export type Level = 'UNKNOWN' | 'OK' | 'LOW' | 'CRITICAL';
 
 /**
+ * How a sweep counts the accounts it read: by level, except the accounts that are not alerted
+ * (postpaid, inactive or disabled, unless configured otherwise), whatever level they last had.
+ */
+export type SummaryLevel = 'OK' | 'LOW' | 'CRITICAL' | 'NOT_ALERTED';
+
+/** Where a sweep takes each balance from: the per-account balance endpoint, or the list's `cash_credits`. */
+export type BalanceSource = 'endpoint' | 'list';
+
+/**
  * Customer wallets: low, critical, recovered, reminder; looking ahead: forecast (runway under the
  * horizon), spike (a burst of spend). The partner's own wallet: partner_low, partner_recovered.
  */
@@ -47,7 +56,19 @@ export interface Account {
   createdAt: string | null;
 }
 
-/** One page of the account list. */
+/** One page of the account list as the API returned it. */
+export interface ListPage {
+  page: number;
+  accounts: Account[];
+  /** Rows that were not valid accounts (named when their id was readable): failures of this sweep. */
+  rejected: Array<{ authId: string | null; reason: string }>;
+  /** `total` as the API reported it for this page. */
+  total: number;
+  /** The page size the API echoed, if it did. */
+  size: number | null;
+}
+
+/** One page of the account list, without the rows already seen while paging. */
 export interface AccountPage {
   page: number;
   accounts: Account[];
@@ -194,32 +215,70 @@ export interface SweepSummary {
   durationMs: number;
   /** Unique accounts seen in the list. */
   accountsListed: number;
+  /**
+   * Accounts the sweep knows exist: those listed, and those the store has registered (seen by an
+   * earlier sweep) that this sweep's listing did not show; or, when the list was not paged to its
+   * end, the API's `total` if that is more.
+   */
+  known: number;
+  /** Unique accounts whose balance was read (from the endpoint, or from the list in list mode). */
   balancesFetched: number;
   /** Accounts whose balance could not be read (after retries). */
   failed: number;
   /** Accounts that vanished (404 on balance): recorded, not failures. */
   gone: number;
-  /** Listed accounts the sweep never got to (deadline). */
+  /** Known accounts that were neither read, failed nor gone: `known − (read + failed + gone)`. */
   unreached: number;
+  /** Balance reads of an account another part of this sweep had already read (overlapping shards). */
+  duplicateReads: number;
   /** True when the account list was paged to its end. */
   listComplete: boolean;
   snapshotsWritten: number;
   stateWrites: number;
-  levels: Record<Level, number>;
+  levels: Record<SummaryLevel, number>;
   /** Exact sum of the balances read in this sweep, per currency. */
   totals: Record<string, string>;
+  balanceSource: BalanceSource;
+  /** Requests made to the balance endpoint (in list mode: the confirmations and the fallback reads). */
+  balanceRequests: number;
+  /** List mode: balances confirmed with the endpoint, and how many of those disagreed with the list. */
+  listConfirmations: number;
+  listDisagreements: number;
+  /** List mode: too many disagreements, so the rest of the sweep read every balance from the endpoint. */
+  listFallback: boolean;
   notifications: Notification[];
   /** Notifications decided but not yet accepted by every channel: delivered by a later sweep. */
   pendingNotifications: number;
   /** Per channel, in the configured order: empty when there was nothing to deliver. */
   delivery: ChannelDelivery[];
   failures: SweepFailure[];
-  /** True when every listed account was read and the list was paged to its end. */
+  /** True when the list was paged to its end and every known account was read (or is gone). */
   complete: boolean;
+  /** Stopped by a signal (Ctrl-C, SIGTERM) or its caller's abort. */
+  interrupted: boolean;
   /** Why the sweep stopped early, if it did. */
   stoppedReason: string | null;
+  /**
+   * Where the next sweep starts: the stretches of the list this sweep did not read (null when it read
+   * them all), one per unfinished shard, at the page size the API used.
+   */
+  resume: SweepResume | null;
   /** The alertable accounts with the shortest known runway (balance moved in this sweep), shortest first. */
   shortestRunways: Array<{ authId: string; name: string; balance: string; currency: string; runway: Runway }>;
   /** The partner's own wallet, when it is watched. */
   partner: { authId: string; balance: string; currency: string; level: Level } | null;
+}
+
+export interface SweepResume {
+  pageSize: number;
+  /** From `from` to `to` inclusive (null: to the end of its shard), in the order the next sweep reads them. */
+  stretches: Array<{ from: number; to: number | null }>;
+}
+
+/** What a sweep needs to know of the one before it. */
+export interface PreviousSweep {
+  startedAt: string;
+  /** It read every account: it vouches for each balance it did not see move. */
+  complete: boolean;
+  resume: SweepResume | null;
 }

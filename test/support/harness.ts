@@ -4,7 +4,7 @@ import { createVobizClient, type VobizClientOptions } from '../../functions/adap
 import { parseSweepConfig, type SweepConfigInput } from '../../functions/core/config.ts';
 import { createNotifier } from '../../functions/core/notifier.ts';
 import type { ChannelPort, PublishOptions, PublishOutcome, StorePort } from '../../functions/core/ports.ts';
-import { runSweep, type SweepOptions } from '../../functions/core/sweep.ts';
+import { runSweep, type SweepEvent, type SweepOptions } from '../../functions/core/sweep.ts';
 import type { Notification } from '../../functions/core/types.ts';
 import { type SimOptions, type Simulator, startSimulator } from '../../sim/server.ts';
 
@@ -26,6 +26,7 @@ export interface Harness {
       channels?: ChannelPort[];
       /** Instead of the harness's store (a wrapper around it). */
       store?: StorePort;
+      log?: (event: SweepEvent) => void;
     },
   ): ReturnType<typeof runSweep>;
   close(): Promise<void>;
@@ -69,10 +70,11 @@ export async function startHarness(simOptions: SimOptions = {}): Promise<Harness
     sim,
     store,
     notifier,
-    sweep: ({ settings, client, clock, channels, store: storeOverride, ...options } = {}) =>
+    sweep: ({ settings, client, clock, channels, store: storeOverride, log, ...options } = {}) =>
       runSweep(
         {
           ...(clock ? { clock } : {}),
+          ...(log ? { log } : {}),
           vobiz: createVobizClient({
             baseUrl: sim.url,
             authId: sim.partner.authId,

@@ -9,6 +9,7 @@ import type {
   PendingNotification,
   Runway,
   Snapshot,
+  SweepResume,
   SweepSummary,
   ThresholdOverride,
   Thresholds,
@@ -237,9 +238,11 @@ function muteFromItem(r: ItemReader): Mute {
   return { until: r.str('until'), reason: r.str('reason') };
 }
 
-export function stateToItem(s: AccountState): Item {
+/** `register`: the item carries the registry keys (the same on every write, so the index is written once). */
+export function stateToItem(s: AccountState, register = true): Item {
   return {
     ...keys.state(s.authId),
+    ...(register ? keys.registry(s.authId) : {}),
     kind: 'state',
     authId: s.authId,
     name: s.name,
@@ -329,14 +332,26 @@ export function sweepToItem(s: SweepSummary, retentionDays: number): Item {
     finishedAt: s.finishedAt,
     durationMs: s.durationMs,
     accountsListed: s.accountsListed,
+    known: s.known,
     balancesFetched: s.balancesFetched,
     failed: s.failed,
     gone: s.gone,
     unreached: s.unreached,
+    duplicateReads: s.duplicateReads,
     listComplete: s.listComplete,
     snapshotsWritten: s.snapshotsWritten,
     stateWrites: s.stateWrites,
-    levels: { UNKNOWN: s.levels.UNKNOWN, OK: s.levels.OK, LOW: s.levels.LOW, CRITICAL: s.levels.CRITICAL },
+    levels: {
+      OK: s.levels.OK,
+      LOW: s.levels.LOW,
+      CRITICAL: s.levels.CRITICAL,
+      NOT_ALERTED: s.levels.NOT_ALERTED,
+    },
+    balanceSource: s.balanceSource,
+    balanceRequests: s.balanceRequests,
+    listConfirmations: s.listConfirmations,
+    listDisagreements: s.listDisagreements,
+    listFallback: s.listFallback,
     totals: Object.fromEntries(
       Object.entries(s.totals).map(([currency, total]) => [currency, amountToNumber(total)]),
     ),
@@ -349,7 +364,14 @@ export function sweepToItem(s: SweepSummary, retentionDays: number): Item {
       .slice(0, MAX_STORED_FAILURES)
       .map((f) => ({ authId: f.authId, reason: f.reason.slice(0, 500) })),
     complete: s.complete,
+    interrupted: s.interrupted,
     stoppedReason: s.stoppedReason,
+    resume: s.resume
+      ? {
+          pageSize: s.resume.pageSize,
+          stretches: s.resume.stretches.map((x) => ({ from: x.from, to: x.to })),
+        }
+      : null,
     partner: s.partner
       ? {
           authId: s.partner.authId,
@@ -390,6 +412,19 @@ function unwrapNumbers(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapNumbers(v)]));
   }
   return value;
+}
+
+/** Where the sweep of a stored record left off (records made before resuming existed have none). */
+export function resumeFromItem(item: Item): SweepResume | null {
+  const resume = ItemReader.of(item).childOrNull('resume');
+  if (!resume) return null;
+  return {
+    pageSize: resume.int('pageSize'),
+    stretches: resume.list('stretches').map((x) => ({
+      from: x.int('from'),
+      to: x.raw('to') === null || x.raw('to') === undefined ? null : x.int('to'),
+    })),
+  };
 }
 
 export function currencyDefaultsToItem(defaults: Record<string, ThresholdOverride>): Item {

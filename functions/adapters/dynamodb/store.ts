@@ -1,15 +1,24 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { BY_DAY_INDEX, keys, SNAPSHOT_SK_PREFIX, SWEEP_PK } from '../../contract/table-schema.ts';
+import { BatchGetCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BY_DAY_INDEX,
+  KNOWN_INDEX,
+  keys,
+  REGISTRY_PARTITIONS,
+  SNAPSHOT_SK_PREFIX,
+  STATE_SK,
+  SWEEP_PK,
+} from '../../contract/table-schema.ts';
 import { forEachLimited } from '../../core/concurrency.ts';
 import type { CommitResult, CurrencyDefaults, StorePort } from '../../core/ports.ts';
 import { localDay, parseInstant } from '../../core/time.ts';
-import type { AccountState, Snapshot, SweepSummary } from '../../core/types.ts';
+import type { AccountState, PreviousSweep, Snapshot, SweepSummary } from '../../core/types.ts';
 import { errorName } from './errors.ts';
 import {
   currencyDefaultsFromItem,
   currencyDefaultsToItem,
   type Item,
+  resumeFromItem,
   snapshotFromItem,
   snapshotToItem,
   stateFromItem,
@@ -61,7 +70,7 @@ export type DynamoStore = StorePort & {
   history(authId: string, range?: HistoryRange): Promise<Snapshot[]>;
   /** Newest first. */
   recentSweeps(limit?: number): Promise<Array<Record<string, unknown>>>;
-  lastSweepBefore(instant: string): Promise<{ startedAt: string; complete: boolean } | null>;
+  lastSweepBefore(instant: string): Promise<PreviousSweep | null>;
   /** The last snapshot of the day of every account that has one (default: today, partner time). */
   closingBalances(day?: string): Promise<Snapshot[]>;
   saveCurrencyDefaults(defaults: CurrencyDefaults): Promise<void>;
@@ -93,7 +102,11 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
     counters.itemsWritten += 1;
   }
 
-  async function loadChunk(authIds: readonly string[], into: Map<string, AccountState>): Promise<void> {
+  async function loadChunk(
+    authIds: readonly string[],
+    into: Map<string, AccountState>,
+    consistent: boolean,
+  ): Promise<void> {
     let pending: Record<string, unknown>[] = authIds.map((id) => keys.state(id));
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt > UNPROCESSED_RETRIES) {
@@ -105,7 +118,9 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
       const keysNow = pending;
       const out = await call(() =>
         doc.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keysNow, ConsistentRead: true } } }),
+          new BatchGetCommand({
+            RequestItems: { [tableName]: { Keys: keysNow, ConsistentRead: consistent } },
+          }),
         ),
       );
       const found = (out.Responses?.[tableName] ?? []) as Item[];
@@ -118,14 +133,71 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
     }
   }
 
+  /** False once the table turned out to have no registry index (a local dynalite table made before it). */
+  let registryIndex = true;
+
+  async function queryRegistry(): Promise<string[]> {
+    const partitions = Array.from({ length: REGISTRY_PARTITIONS }, (_, n) => keys.registryPartition(n));
+    const ids: string[] = [];
+    // Index reads are eventually consistent: an account registered a moment ago was listed anyway.
+    await Promise.all(
+      partitions.map((partition) =>
+        query({
+          IndexName: KNOWN_INDEX,
+          KeyConditionExpression: 'gsi2pk = :p',
+          ExpressionAttributeValues: { ':p': partition },
+          ProjectionExpression: 'gsi2sk',
+        }).then((items) => {
+          for (const item of items) if (typeof item.gsi2sk === 'string') ids.push(item.gsi2sk);
+        }),
+      ),
+    );
+    return ids;
+  }
+
+  /** The registry without its index: every state item still carrying the registry keys. */
+  async function scanRegistry(): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await call(() =>
+        doc.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'sk = :state AND attribute_exists(gsi2pk)',
+            ExpressionAttributeValues: { ':state': STATE_SK },
+            ProjectionExpression: 'gsi2sk',
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) if (typeof item.gsi2sk === 'string') ids.push(item.gsi2sk);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return ids;
+  }
+
   return {
     stats: () => ({ ...counters }),
 
-    async loadStates(authIds) {
+    async loadStates(authIds, options = {}) {
       const states = new Map<string, AccountState>();
       const chunks = chunk([...new Set(authIds)], BATCH_GET_MAX_KEYS);
-      await forEachLimited(chunks, BATCH_GET_CONCURRENCY, (ids) => loadChunk(ids, states));
+      const consistent = options.consistent ?? true;
+      await forEachLimited(chunks, BATCH_GET_CONCURRENCY, (ids) => loadChunk(ids, states, consistent));
       return states;
+    },
+
+    async registeredAccounts() {
+      if (registryIndex) {
+        try {
+          return await queryRegistry();
+        } catch (error) {
+          if (!/specified index/i.test(String((error as Error).message))) throw error;
+          registryIndex = false;
+        }
+      }
+      return scanRegistry();
     },
 
     async getState(authId) {
@@ -137,7 +209,7 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
       return stateFromItem(out.Item);
     },
 
-    async commit({ state, expectedVersion, snapshot }): Promise<CommitResult> {
+    async commit({ state, expectedVersion, snapshot, register = true }): Promise<CommitResult> {
       const wanted = expectedVersion === null ? 1 : expectedVersion + 1;
       if (state.version !== wanted) {
         throw new Error(
@@ -148,7 +220,7 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
         throw new Error(`snapshot of ${snapshot.authId} committed with the state of ${state.authId}`);
       }
       // Map both first: a malformed amount must fail before anything is written.
-      const stateItem = stateToItem(state);
+      const stateItem = stateToItem(state, register);
       const snapshotItem = snapshot ? snapshotToItem(snapshot, snapshotDays) : undefined;
       // Snapshot first and unconditionally: if the state write then loses, a repeated
       // identical snapshot is harmless, and a crash between the two never loses history.
@@ -213,13 +285,18 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
           KeyConditionExpression: 'pk = :pk AND sk < :before',
           ExpressionAttributeValues: { ':pk': SWEEP_PK, ':before': instant },
           ScanIndexForward: false,
-          ProjectionExpression: 'sk, complete',
+          ProjectionExpression: 'sk, complete, #resume',
+          ExpressionAttributeNames: { '#resume': 'resume' },
         },
         1,
       );
       const item = items[0];
       if (!item || typeof item.sk !== 'string') return null;
-      return { startedAt: item.sk.split('#')[0] ?? item.sk, complete: item.complete === true };
+      return {
+        startedAt: item.sk.split('#')[0] ?? item.sk,
+        complete: item.complete === true,
+        resume: resumeFromItem(item),
+      };
     },
 
     async recentSweeps(limit = 20) {

@@ -5,9 +5,15 @@ import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type KeyAttribute, TABLE_SCHEMA, type TableSchema } from '../../contract/table-schema.ts';
+import {
+  type KeyAttribute,
+  KNOWN_INDEX,
+  TABLE_SCHEMA,
+  type TableSchema,
+} from '../../contract/table-schema.ts';
 import { FatalError } from '../../core/errors.ts';
 import { describeEndpoint, errorName, storeError } from './errors.ts';
 
@@ -55,6 +61,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     const existing = await describeTable(client, tableName);
     if (existing) {
       await checkSchema(existing, client, tableName);
+      await addRegistryIndex(existing, client, tableName);
     } else {
       outcome = await createTable(client, tableName);
     }
@@ -106,6 +113,27 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<'
   }
 }
 
+/**
+ * A table made before the account registry existed gets its index added (DynamoDB and DynamoDB Local
+ * build it online). Where that is refused or ignored (dynalite), the store falls back to a scan.
+ */
+async function addRegistryIndex(table: TableDescription, client: DynamoDBClient, tableName: string) {
+  if (table.GlobalSecondaryIndexes?.some((g) => g.IndexName === KNOWN_INDEX)) return;
+  const input = createTableInput(tableName);
+  const index = input.GlobalSecondaryIndexes?.find((g) => g.IndexName === KNOWN_INDEX);
+  if (!index) return;
+  const names = new Set(index.KeySchema?.map((k) => k.AttributeName));
+  await client
+    .send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => names.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    )
+    .catch(() => {});
+}
+
 /** A table of the same name with other keys would fail every write in confusing ways: say so now. */
 async function checkSchema(
   table: TableDescription,
@@ -121,6 +149,8 @@ async function checkSchema(
   }
   for (const index of expected.GlobalSecondaryIndexes ?? []) {
     const found = table.GlobalSecondaryIndexes?.find((g) => g.IndexName === index.IndexName);
+    // The registry is added to an older table by ensureTable, or replaced by a scan where it cannot be (store.ts).
+    if (!found && index.IndexName === KNOWN_INDEX) continue;
     if (!found) problems.push(`no index ${index.IndexName}`);
     else if (keyText(found.KeySchema) !== keyText(index.KeySchema)) {
       problems.push(

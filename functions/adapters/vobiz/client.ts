@@ -1,7 +1,8 @@
-import { ApiError, ConfigError, CredentialsError, DeadlineError } from '../../core/errors.ts';
+import { ApiError, ConfigError, CredentialsError, DeadlineError, FatalError } from '../../core/errors.ts';
+import { walkPages } from '../../core/page-walk.ts';
 import type { BalanceResult, RequestOptions, VobizPort } from '../../core/ports.ts';
-import type { AccountPage, PartnerProfile } from '../../core/types.ts';
-import { HttpTimeout, httpGet } from './http.ts';
+import type { AccountPage, ListPage, PartnerProfile } from '../../core/types.ts';
+import { HttpNetworkError, HttpTimeout, httpGet } from './http.ts';
 import { quoteErrorBody } from './redact.ts';
 import { backoffDelay, sleep as defaultSleep, parseRetryAfter } from './retry.ts';
 import { MalformedResponse, parseAccountPage, parseBalance, parsePartnerProfile } from './schemas.ts';
@@ -13,7 +14,10 @@ import { MalformedResponse, parseAccountPage, parseBalance, parsePartnerProfile 
  * signal. Reads are retried: 5xx, 429, resets, timeouts and malformed bodies, with capped exponential
  * backoff and full jitter, or the server's Retry-After. 401/403 throw CredentialsError at once, other
  * 4xx throw ApiError at once. Customer `auth_token`s are dropped by the schemas, and bodies of
- * successful responses are never quoted into errors.
+ * successful responses are never quoted into errors. While the API has not answered a single request
+ * since the client was made, a request whose every attempt failed before any response (DNS, refused,
+ * reset, TLS) throws FatalError `cannot reach <origin>: <code>`: a wrong host or a dead network is
+ * not an account's failure.
  */
 
 export { parseRetryAfter } from './retry.ts';
@@ -73,11 +77,19 @@ interface Failure {
   reason: string;
   status: number | null;
   retry: boolean;
+  /** The low-level code when the attempt failed before any response arrived. */
+  unreachable?: string;
   /** Server-requested wait, when it sent a usable Retry-After. */
   retryAfterMs: number | null;
 }
 
-export function createVobizClient(options: VobizClientOptions): VobizPort & { stats(): VobizClientStats } {
+export type VobizClient = VobizPort & {
+  /** Pages through every customer account; stops on its own at the end of the list. */
+  listAccounts(options?: RequestOptions): AsyncIterable<AccountPage>;
+  stats(): VobizClientStats;
+};
+
+export function createVobizClient(options: VobizClientOptions): VobizClient {
   const origin = parseBaseUrl(options.baseUrl);
   const authId = credential('partner auth id (X-Auth-ID)', options.authId);
   const authToken = credential('partner auth token (X-Auth-Token)', options.authToken);
@@ -99,10 +111,13 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
     'User-Agent': USER_AGENT,
   };
   const counters: VobizClientStats = { requests: 0, retries: 0 };
+  /** The API has sent at least one HTTP response: from then on a network failure is a request's, not the host's. */
+  let answered = false;
 
   async function request<T>(call: Call<T>, opts: RequestOptions = {}): Promise<T | 'not-found'> {
     const { deadline, signal } = opts;
     const label = `GET ${call.path}`;
+    let unreachable = true;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       let budget = timeoutMs;
@@ -114,7 +129,11 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
       counters.requests++;
       const outcome = await attemptOnce(call, budget, signal);
       if (!('reason' in outcome)) return outcome.value;
+      if (outcome.unreachable === undefined) unreachable = false;
       if (!outcome.retry || attempt >= retries) {
+        if (unreachable && !answered && outcome.unreachable !== undefined) {
+          throw new FatalError(`cannot reach ${origin}: ${outcome.unreachable}`);
+        }
         const tries = attempt + 1;
         const suffix = outcome.retry
           ? `${label}, gave up after ${tries} attempt${tries === 1 ? '' : 's'}`
@@ -174,12 +193,21 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
       ({ status, text, retryAfter } = await httpGet(origin, call.path, headers, budgetMs, signal));
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const reason =
-        error instanceof HttpTimeout
-          ? `timed out after ${budgetMs} ms`
-          : `network error: ${networkCause(error)}`;
-      return { reason, status: null, retry: true, retryAfterMs: null };
+      if (error instanceof HttpTimeout) {
+        return { reason: `timed out after ${budgetMs} ms`, status: null, retry: true, retryAfterMs: null };
+      }
+      const cause = networkCause(error);
+      const failure: Failure = {
+        reason: `network error: ${cause}`,
+        status: null,
+        retry: true,
+        retryAfterMs: null,
+      };
+      if (error instanceof HttpNetworkError && !error.responded) failure.unreachable = cause;
+      else answered = true;
+      return failure;
     }
+    answered = true;
 
     if (status >= 200 && status < 300) {
       let json: unknown;
@@ -231,61 +259,26 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
     return line;
   }
 
-  /*
-   * Paging: one AccountPage is yielded per page fetched, including the last (possibly empty) one, so
-   * callers see `total` and progress. Rows already yielded in this iteration are left out: lists shift
-   * while paging (new accounts arrive newest first and push rows onto the next page), so a page may
-   * hold no new accounts at all. When `total` shrinks between two pages, accounts were removed and
-   * unseen rows may have slid back onto the previous page, so that page is read once more and its
-   * unseen rows join the current one.
-   */
-  async function* listAccounts(opts: RequestOptions = {}): AsyncGenerator<AccountPage> {
-    const seen = new Set<string>();
-    const fetchPage = async (page: number) => {
-      const path = `${API_PREFIX}/accounts?page=${page}&per_page=${perPage}`;
-      const result = await request(
-        { route: 'list', path, parse: (body) => parseAccountPage(body, page) },
-        opts,
-      );
-      if (result === 'not-found') throw new Error('unreachable: a 404 on the list is a ConfigError');
-      return result;
-    };
-    let previousTotal: number | null = null;
-    let pageSize = 0;
-    for (let page = 1; page <= maxPages; page++) {
-      const result = await fetchPage(page);
-      let rows = result.accounts;
-      let rejected = result.rejected;
-      if (previousTotal !== null && result.total < previousTotal) {
-        const again = await fetchPage(page - 1);
-        rows = [...again.accounts, ...rows];
-        rejected = [...again.rejected, ...rejected];
-      }
-      previousTotal = result.total;
-      const fresh = rows.filter((account) => {
-        if (seen.has(account.authId)) return false;
-        seen.add(account.authId);
-        return true;
-      });
-      const freshRejected = rejected.filter((row) => {
-        if (row.authId === null) return true;
-        if (seen.has(row.authId)) return false;
-        seen.add(row.authId);
-        return true;
-      });
-      yield { page, accounts: fresh, rejected: freshRejected, total: result.total };
-      const count = result.accounts.length + result.rejected.length;
-      // The page size the API really used: an echo of what was asked for is not proof that it
-      // was honoured, and trusting it would end paging after a silently clamped first page.
-      pageSize = Math.max(pageSize, count);
-      const size = Math.min(result.size ?? perPage, pageSize);
-      if (count === 0 || count < size || page * size >= result.total) return;
-    }
-    throw new ApiError(
-      `account list paging did not end after ${maxPages} pages of ${perPage} (maxPages guard); ` +
-        'the list may be growing faster than it can be read',
-      null,
+  async function listPage(page: number, opts: RequestOptions = {}): Promise<ListPage> {
+    const path = `${API_PREFIX}/accounts?page=${page}&per_page=${perPage}`;
+    const result = await request(
+      { route: 'list', path, parse: (body) => parseAccountPage(body, page) },
+      opts,
     );
+    if (result === 'not-found') throw new Error('unreachable: a 404 on the list is a ConfigError');
+    return { page, ...result };
+  }
+
+  /** Every page from the first until the list ends (core/page-walk.ts: shifts while paging lose nothing). */
+  async function* listAccounts(opts: RequestOptions = {}): AsyncGenerator<AccountPage> {
+    for await (const { listEnded: _ended, ...page } of walkPages((p) => listPage(p, opts), {
+      from: 1,
+      to: null,
+      perPage,
+      maxPages,
+    })) {
+      yield page;
+    }
   }
 
   async function getBalance(id: string, opts?: RequestOptions): Promise<BalanceResult> {
@@ -301,6 +294,7 @@ export function createVobizClient(options: VobizClientOptions): VobizPort & { st
   }
 
   return {
+    listPage,
     listAccounts,
     getBalance,
     getPartner,

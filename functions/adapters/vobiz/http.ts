@@ -19,9 +19,31 @@ export class HttpTimeout extends Error {
   override name = 'HttpTimeout';
 }
 
+/** The network failed; `responded` tells whether the server had begun to answer (a status line arrived). */
+export class HttpNetworkError extends Error {
+  override name = 'HttpNetworkError';
+  readonly code: string | undefined;
+  constructor(
+    override readonly cause: unknown,
+    readonly responded: boolean,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.code = networkCode(cause);
+  }
+}
+
+/** undici's own code, or that of the socket error under it (ECONNREFUSED, ENOTFOUND, ...). */
+function networkCode(error: unknown): string | undefined {
+  const own = (error as { code?: unknown } | null)?.code;
+  const inner = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  // undici wraps a refused or unresolvable connection as UND_ERR_CONNECT with the socket's code beneath.
+  if (typeof inner === 'string' && (typeof own !== 'string' || own.startsWith('UND_ERR'))) return inner;
+  return typeof own === 'string' ? own : undefined;
+}
+
 /**
  * Rejects with HttpTimeout after `budgetMs`, with the signal's reason as soon as it aborts, and with
- * undici's error (ECONNRESET, UND_ERR_SOCKET, ...) when the network fails.
+ * HttpNetworkError (ECONNREFUSED, ENOTFOUND, ECONNRESET, UND_ERR_SOCKET, ...) when the network fails.
  */
 export function httpGet(
   origin: string,
@@ -103,7 +125,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.finish();
-    this.reject(this.aborted ?? error);
+    this.reject(this.aborted ?? new HttpNetworkError(error, this.status > 0));
   }
 }
 

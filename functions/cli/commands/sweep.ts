@@ -22,6 +22,7 @@ import {
   wholeNumber,
 } from '../args.ts';
 import { defineCommand } from '../command.ts';
+import { trapInterrupts } from '../interrupt.ts';
 import { type CliIO, clockOf } from '../io.ts';
 import { formatOptions, resolveFormat, writeOutput } from '../output.ts';
 import { DEFAULT_DATA_DIR, STORE_OPTIONS, storeTarget, withStore } from '../store-options.ts';
@@ -53,6 +54,21 @@ const OPTIONS = {
   'alert-postpaid': { type: 'boolean', help: 'also alert postpaid accounts' },
   'alert-inactive': { type: 'boolean', help: 'also alert inactive or disabled accounts' },
   concurrency: { type: 'string', value: '<n>', help: 'parallel balance reads (default 8)' },
+  'balance-source': {
+    type: 'string',
+    value: '<endpoint|list>',
+    help: 'endpoint: read each balance (default); list: take cash_credits from the list, confirm changes',
+  },
+  'period-minutes': {
+    type: 'string',
+    value: '<n>',
+    help: 'how often sweeps run: list mode confirms 1/(24 h / n) of the accounts each sweep (default 15)',
+  },
+  'list-disagreement-limit': {
+    type: 'string',
+    value: '<n>',
+    help: 'list mode: past this many confirmations that disagree, read every balance (default 10)',
+  },
   rps: { type: 'string', value: '<n>', help: 'cap on API requests per second (default none)' },
   'timeout-ms': { type: 'string', value: '<n>', help: 'per-request timeout (default 10000)' },
   'deadline-seconds': {
@@ -117,7 +133,7 @@ type SweepValues = Values<typeof OPTIONS>;
 /**
  * `vobiz-balance sweep`: exit 0 when every account was read and every notification delivered, 1 when
  * some accounts were not read, 2 on a fatal error, 3 when a channel refused delivery (over 1: alerts
- * that did not go out are the more urgent news).
+ * that did not go out are the more urgent news), 130/143 when stopped by SIGINT/SIGTERM.
  */
 export const sweep = defineCommand({
   name: 'sweep',
@@ -127,12 +143,22 @@ export const sweep = defineCommand({
 Credentials: VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (the partner's). Local tables are created if missing;
 --data-dir also holds alerts.jsonl. With --json, stdout holds only the summary as one JSON document
 (alerts and the readable summary go to stderr).
-Exit status: 0 every listed account was read, 1 some were not (the reason on stderr), 2 a fatal error,
-3 a notification channel refused delivery (one stderr line per channel: the reason, the count pending).`,
+Ctrl-C or SIGTERM stops it: what it claimed is published or released, the partial summary printed;
+a second one quits at once.
+Exit status: 0 every known account was read, 1 some were not (how many, on stderr), 2 a fatal error
+(bad credentials or option, an API or store that cannot be reached), 3 a notification channel refused
+delivery (one stderr line per channel: the reason, the count pending), 130 SIGINT, 143 SIGTERM.`,
   options: OPTIONS,
   async run({ values, io }) {
     const format = resolveFormat(values, ['table', 'json']);
-    const { summary, itemsWritten } = await runSweepWith(values, io);
+    const interrupt = trapInterrupts(io.stderr);
+    let run: SweepRun;
+    try {
+      run = await runSweepWith(values, { ...io, signal: interrupt.signal });
+    } finally {
+      interrupt.release();
+    }
+    const { summary, itemsWritten } = run;
     if (format === 'json') io.stderr(renderSummary(summary));
     await writeOutput(io, format, {
       table: () => renderSummary(summary),
@@ -145,6 +171,8 @@ Exit status: 0 every listed account was read, 1 some were not (the reason on std
       );
     }
     if (!summary.complete) io.stderr(`vobiz-balance sweep: incomplete: ${incompleteReason(summary)}`);
+    const interrupted = interrupt.exitCode();
+    if (interrupted !== null) return interrupted;
     if (refused.length > 0) return 3;
     return summary.complete ? 0 : 1;
   },
@@ -156,7 +184,10 @@ export function parseSweepArgs(argv: readonly string[]): SweepValues {
 }
 
 /** What a sweep prints to and reads from; npm start and the benchmark pass their own. */
-export type SweepIO = Pick<CliIO, 'stdout' | 'stderr' | 'env' | 'clock'>;
+export type SweepIO = Pick<CliIO, 'stdout' | 'stderr' | 'env' | 'clock'> & {
+  /** Aborting it interrupts the sweep (the command aborts it on SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+};
 
 export interface SweepRun {
   summary: SweepSummary;
@@ -171,7 +202,10 @@ export function incompleteReason(summary: SweepSummary): string {
       `${summary.failed} account(s) could not be read${first ? ` (first: ${first.authId ?? 'store'}: ${first.reason})` : ''}`,
     );
   }
-  if (summary.unreached > 0) parts.push(`${summary.unreached} listed account(s) not reached`);
+  if (summary.unreached > 0)
+    parts.push(
+      `${summary.unreached} of ${summary.known} known account(s) not reached (the next sweep starts with them)`,
+    );
   if (!summary.listComplete) parts.push('the account list was not paged to its end');
   if (summary.stoppedReason) parts.push(`stopped: ${summary.stoppedReason}`);
   return parts.join('; ');
@@ -191,6 +225,11 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
       `--deadline-seconds must be a number of seconds above 0, got ${JSON.stringify(values['deadline-seconds'])}`,
     );
   }
+  const periodMinutes = wholeNumber('--period-minutes', values['period-minutes'], {
+    min: 1,
+    max: 24 * 60,
+    fallback: 15,
+  });
   const timeoutMs = wholeNumber('--timeout-ms', values['timeout-ms'], {
     min: 1,
     max: 600_000,
@@ -227,13 +266,20 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
         store,
         notifier,
         clock,
-        log: values.verbose ? (event) => io.stderr(describeEvent(event)) : undefined,
+        log: values.verbose
+          ? (event) => {
+              const line = describeEvent(event);
+              if (line !== null) io.stderr(line);
+            }
+          : undefined,
       },
       {
         config,
         sweepId: `sweep-${randomUUID()}`,
         now,
         partnerThreshold,
+        signal: io.signal,
+        periodMinutes,
         deadline: deadlineSeconds === undefined ? undefined : started + deadlineSeconds * 1000,
         publishReserveMs: deadlineSeconds === undefined ? undefined : Math.min(5_000, deadlineSeconds * 100),
       },
@@ -299,6 +345,8 @@ function sweepConfig(values: SweepValues): SweepConfig {
       alertPostpaid: values['alert-postpaid'],
       alertInactive: values['alert-inactive'],
       concurrency: decimalNumber(values.concurrency),
+      balanceSource: values['balance-source'],
+      listDisagreementLimit: decimalNumber(values['list-disagreement-limit']),
       requestsPerSecond: decimalNumber(values.rps) ?? null,
       retentionDays: decimalNumber(values['retention-days']),
       tableWindowDays: decimalNumber(values['table-window-days']),
@@ -331,6 +379,8 @@ const SETTING_OPTIONS = {
   reminderHours: 'reminder-hours',
   timezone: 'timezone',
   concurrency: 'concurrency',
+  balanceSource: 'balance-source',
+  listDisagreementLimit: 'list-disagreement-limit',
   requestsPerSecond: 'rps',
   retentionDays: 'retention-days',
   tableWindowDays: 'table-window-days',
@@ -369,8 +419,10 @@ function amountFlag(flag: string, text: string | undefined): string | null {
   return amount;
 }
 
-function describeEvent(event: SweepEvent): string {
+function describeEvent(event: SweepEvent): string | null {
   switch (event.type) {
+    case 'account':
+      return null;
     case 'page':
       return `page ${event.page}: ${event.newAccounts} new account(s) of ${event.total}`;
     case 'read-failed':
