@@ -17,8 +17,8 @@ import { SweepFunction } from './sweep-function.ts';
 export interface ArchiveExportProps {
   archive: ArchiveBucket;
   table: ITable;
-  /** ARNs of the table's indexes (the export queries byDay). */
-  indexArns: readonly string[];
+  /** The ARN of the byDay index, the only index the export queries. */
+  byDayIndexArn: string;
   /** The sweep's settings: the partner's timezone and the table's window. */
   sweep: SweepConfig;
   /** A failed run, after Lambda's retries, lands here (the dead-letter alarm watches it). */
@@ -62,7 +62,7 @@ export class ArchiveExport extends Construct {
       new PolicyStatement({
         sid: 'QueryHistory',
         actions: ['dynamodb:Query'],
-        resources: [props.table.tableArn, ...props.indexArns],
+        resources: [props.table.tableArn, props.byDayIndexArn],
       }),
     );
     props.archive.grantExport(role);

@@ -39,6 +39,7 @@ import {
   SWEEP_HANDLER,
 } from '../functions/contract/handler.ts';
 import { METRICS } from '../functions/contract/metrics.ts';
+import { BY_DAY_INDEX } from '../functions/contract/table-schema.ts';
 import { alarmNamePrefix, SweepAlarms } from './alarms.ts';
 import { ArchiveBucket } from './archive-bucket.ts';
 import { ArchiveExport } from './archive-export.ts';
@@ -131,7 +132,12 @@ export class BalanceMonitorStack extends Stack {
     // History past the table's window: the archive bucket, filled daily (lib/archive-bucket.ts, lib/archive-export.ts).
     this.archive = new ArchiveBucket(this, 'Archive', { retentionDays: config.sweep.retentionDays });
     this.archiveExport = new ArchiveExport(this, 'ArchiveExport', {
-      ...{ archive: this.archive, table: this.table, indexArns: history.indexArns, sweep: config.sweep },
+      ...{
+        archive: this.archive,
+        table: this.table,
+        byDayIndexArn: `${this.table.tableArn}/index/${BY_DAY_INDEX}`,
+        sweep: config.sweep,
+      },
       ...{ deadLetterQueue: this.deadLetterQueue, logRetentionDays: config.logRetentionDays },
     });
 
