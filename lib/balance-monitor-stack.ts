@@ -13,18 +13,20 @@ import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
   AccountRootPrincipal,
+  ArnPrincipal,
   PolicyDocument,
   PolicyStatement,
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Alias, Key } from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ContextAttribute,
   Schedule,
   ScheduleExpression,
+  ScheduleGroup,
   ScheduleTargetInput,
   TimeWindow,
 } from 'aws-cdk-lib/aws-scheduler';
@@ -47,6 +49,8 @@ import type { StackConfig } from './config.ts';
 import { SweepDashboard } from './dashboard.ts';
 import { HistoryTable } from './history-table.ts';
 import { InvokeSweep } from './invoke-sweep.ts';
+import { SweepLogQueries } from './log-queries.ts';
+import { OperatorPolicy } from './operator-policy.ts';
 import { SweepFunction } from './sweep-function.ts';
 
 /** The L1 resource of an L2 construct: acknowledgements go there, so they cover that resource only. */
@@ -72,7 +76,8 @@ export const WEBHOOK_SECRET_PLACEHOLDER = JSON.stringify({
 /**
  * Everything the monitor needs in one account and region, deployed with one command:
  * history table, credentials secret, alert and ops topics, the sweep function and its
- * schedule, the alarms that watch the monitor itself, and a dashboard.
+ * schedule, the alarms that watch the monitor itself, saved log queries, the operator's
+ * policy, and (optionally) a dashboard.
  */
 export class BalanceMonitorStack extends Stack {
   readonly table: ITable;
@@ -83,11 +88,17 @@ export class BalanceMonitorStack extends Stack {
   readonly webhookSecret: Secret | null;
   readonly alertTopic: Topic;
   readonly opsTopic: Topic;
+  /** Only with `encryptOpsTopic: true`. */
+  readonly opsTopicKey: Key | null;
   readonly sweepFunction: SweepFunction;
   readonly deadLetterQueue: Queue;
+  readonly scheduleGroup: ScheduleGroup;
   readonly schedule: Schedule;
   readonly alarms: SweepAlarms;
-  readonly dashboard: Dashboard;
+  readonly logQueries: SweepLogQueries;
+  readonly operatorPolicy: OperatorPolicy;
+  /** Only with `dashboard: true`. */
+  readonly dashboard: Dashboard | null;
 
   constructor(scope: Construct, id: string, props: BalanceMonitorStackProps) {
     super(scope, id, props);
@@ -97,17 +108,24 @@ export class BalanceMonitorStack extends Stack {
     const history = new HistoryTable(this, 'History');
     this.table = history.table;
 
-    const key = this.topicKey();
+    // Alerts name customers and their balances: encrypted at rest with the AWS managed SNS key,
+    // which costs nothing and which the function (a principal of this account) may use via SNS.
     this.alertTopic = new Topic(this, 'AlertTopic', {
       displayName: 'Vobiz balance alerts',
-      masterKey: key,
+      masterKey: Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
       enforceSSL: true,
     });
+    // CloudWatch cannot publish to a topic under the AWS managed key. Ops messages are alarm
+    // states (names, thresholds, metric values; no customer data, no credentials) and travel over
+    // TLS only, so the topic goes without encryption at rest unless encryptOpsTopic asks for a
+    // customer managed key: $1 a month, a third of the 1,000-account budget (docs/DEPLOY.md).
+    this.opsTopicKey = config.encryptOpsTopic ? this.opsKey() : null;
     this.opsTopic = new Topic(this, 'OpsTopic', {
       displayName: 'Vobiz balance monitor ops',
-      masterKey: key,
+      masterKey: this.opsTopicKey ?? undefined,
       enforceSSL: true,
     });
+    this.allowAlarmsToPublish(this.opsTopic);
     this.subscribe(this.alertTopic, config.alertEmails, 'Alert');
     this.subscribe(this.opsTopic, config.opsEmails, 'Ops');
 
@@ -166,6 +184,7 @@ export class BalanceMonitorStack extends Stack {
       retryAttempts: 0,
       // Lambda keeps an asynchronous event for six hours at most.
       maxEventAge: Duration.seconds(Math.min(maxEventAge.toSeconds(), 6 * 3600)),
+      // Every failed invocation of a slot becomes one dead letter (with its error): the one alarm for it.
       onFailure: new SqsDestination(this.deadLetterQueue),
       environment: {
         [ENV.tableName]: this.table.tableName,
@@ -191,9 +210,20 @@ export class BalanceMonitorStack extends Stack {
       reason:
         'X-Ray needs xray:PutTraceSegments on Resource "*", which the least-privilege rule of this stack forbids; one function calling one API is traced by its JSON logs (sweep id on every line) and EMF metrics.',
     });
-    this.grantSweepPermissions(role, logGroup, history, key);
+    this.grantSweepPermissions(role, logGroup, history);
+    this.alertTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'SweepFunctionPublishesAlerts',
+        principals: [new ArnPrincipal(role.roleArn)],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+      }),
+    );
 
+    // A group of its own, so the heartbeat counts this schedule's attempts and nobody else's.
+    this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
     this.schedule = new Schedule(this, 'SweepSchedule', {
+      scheduleGroup: this.scheduleGroup,
       description: `Runs the balance sweep (${config.schedule.expression}).`,
       schedule: ScheduleExpression.expression(
         config.schedule.expression,
@@ -209,18 +239,27 @@ export class BalanceMonitorStack extends Stack {
     });
 
     this.alarms = new SweepAlarms(this, 'Alarms', {
-      sweepFunction: this.sweepFunction,
-      deadLetterQueue: this.deadLetterQueue,
       opsTopic: this.opsTopic,
-      periodMinutes,
-      failedReadRatio: config.failedReadAlarmRatio,
-    });
-    this.dashboard = new SweepDashboard(this, 'Dashboard', {
-      sweepFunction: this.sweepFunction,
+      scheduleGroup: this.scheduleGroup,
       deadLetterQueue: this.deadLetterQueue,
-      alarms: this.alarms.all,
+      sweepFunction: this.sweepFunction,
+      timeoutSeconds: config.timeoutSeconds,
       periodMinutes,
-    }).dashboard;
+      unreadRatio: config.failedReadAlarmRatio,
+    });
+    this.logQueries = new SweepLogQueries(this, 'LogQueries', { logGroup });
+    this.operatorPolicy = new OperatorPolicy(this, 'Operator', { history });
+    this.dashboard = config.dashboard
+      ? new SweepDashboard(this, 'Dashboard', {
+          alarms: this.alarms.all,
+          sweepFunction: this.sweepFunction,
+          timeoutSeconds: config.timeoutSeconds,
+          deadLetterQueue: this.deadLetterQueue,
+          logGroup,
+          periodMinutes,
+          unreadRatio: config.failedReadAlarmRatio,
+        }).dashboard
+      : null;
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Balance history table' });
     new CfnOutput(this, 'AlertTopicArn', {
@@ -253,18 +292,53 @@ export class BalanceMonitorStack extends Stack {
       value: logGroup.logGroupName,
       description: "The sweep function's logs",
     });
-    new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
-      description: 'CloudWatch dashboard',
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      value: this.operatorPolicy.policy.managedPolicyArn,
+      description: 'Attach to whoever runs history, report, thresholds or mute against the table',
+    });
+    if (this.dashboard) {
+      new CfnOutput(this, 'DashboardUrl', {
+        value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+        description: 'CloudWatch dashboard',
+      });
+    }
+  }
+
+  /** The ARN pattern of this stack's alarms: what may publish to the ops topic and use its key. */
+  private alarmArnPattern(): string {
+    return this.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: `${alarmNamePrefix(this)}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
 
   /**
-   * One customer-managed key for both topics. Its policy names every action it allows
+   * CloudWatch publishes an alarm's state change as the service itself: the topic's policy must
+   * allow it, and only for this account's alarms of this stack (the confused-deputy conditions).
+   */
+  private allowAlarmsToPublish(topic: Topic): void {
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AlarmsOfThisStackPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.alarmArnPattern() },
+        },
+      }),
+    );
+  }
+
+  /**
+   * The ops topic's key, with `encryptOpsTopic`. Its policy names every action it allows
    * (no kms:*): the account may administer the key, principals of the account may use it
    * only through SNS, and CloudWatch may use it only for this stack's alarms.
    */
-  private topicKey(): Key {
+  private opsKey(): Key {
     const account = new AccountRootPrincipal();
     const policy = new PolicyDocument({
       statements: [
@@ -305,20 +379,13 @@ export class BalanceMonitorStack extends Stack {
           resources: ['*'],
           conditions: {
             StringEquals: { 'aws:SourceAccount': this.account },
-            ArnLike: {
-              'aws:SourceArn': this.formatArn({
-                service: 'cloudwatch',
-                resource: 'alarm',
-                resourceName: `${alarmNamePrefix(this)}*`,
-                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              }),
-            },
+            ArnLike: { 'aws:SourceArn': this.alarmArnPattern() },
           },
         }),
       ],
     });
-    return new Key(this, 'TopicKey', {
-      description: 'Encrypts the Vobiz balance monitor topics',
+    return new Key(this, 'OpsTopicKey', {
+      description: 'Encrypts the Vobiz balance monitor ops topic',
       enableKeyRotation: true,
       policy,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -368,7 +435,7 @@ export class BalanceMonitorStack extends Stack {
     return secret;
   }
 
-  private grantSweepPermissions(role: Role, logGroup: LogGroup, history: HistoryTable, key: Key): void {
+  private grantSweepPermissions(role: Role, logGroup: LogGroup, history: HistoryTable): void {
     role.addToPolicy(
       new PolicyStatement({
         sid: 'WriteOwnLogs',
@@ -420,13 +487,6 @@ export class BalanceMonitorStack extends Stack {
         sid: 'PublishAlerts',
         actions: ['sns:Publish'],
         resources: [this.alertTopic.topicArn],
-      }),
-    );
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'EncryptAlertsForTheTopic',
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [key.keyArn],
       }),
     );
   }

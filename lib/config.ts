@@ -67,6 +67,13 @@ const timeZone = z
 /** Settings that shape the stack; the sweep's own settings come from sweepConfigSchema. */
 const stackSettingsSchema = z
   .object({
+    /** The CloudFormation stack's name: staging and production side by side in one account. */
+    stackName: z
+      .string({ error: 'must be a stack name: a letter, then letters, digits and hyphens (at most 100)' })
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/, {
+        message: 'must be a stack name: a letter, then letters, digits and hyphens (at most 100)',
+      })
+      .default('VobizBalanceMonitor'),
     /** Origin of the Vobiz Partner API; the client appends /api/v1/partner/... */
     apiBaseUrl: z
       .string({ error: 'must be an https origin such as https://api.vobiz.ai' })
@@ -120,6 +127,13 @@ const stackSettingsSchema = z
     reservedConcurrency: intIn(1, 1000, 'a whole number from 1 to 1000, or null for none')
       .nullable()
       .default(null),
+    /** The CloudWatch dashboard costs $3 a month: off unless asked for. */
+    dashboard: z.boolean({ error: 'must be true or false' }).default(false),
+    /**
+     * A customer managed KMS key ($1 a month) for the ops topic, whose messages are alarm states
+     * only; without it the topic is not encrypted at rest (CloudWatch cannot use the AWS managed key).
+     */
+    encryptOpsTopic: z.boolean({ error: 'must be true or false' }).default(false),
     logRetentionDays: z
       .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
       .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
@@ -155,6 +169,7 @@ const TEXT_KEYS = new Set([
   'spikeMinAmount',
   'partnerThreshold',
   'existingSecretName',
+  'stackName',
 ]);
 const LIST_KEYS = new Set(['alertEmails', 'opsEmails']);
 

@@ -23,6 +23,13 @@ export const ENV = {
   webhookSecretId: 'WEBHOOK_SECRET_ID',
 } as const;
 
+/**
+ * How the handler spends the invocation's time (the stack's duration alarm is computed from it):
+ * the sweep must be done `deadlineMarginMs` before the timeout, and stops taking new reads
+ * `publishReserveMs` before that, to publish and record what it has.
+ */
+export const SWEEP_TIME_BUDGET = { deadlineMarginMs: 15_000, publishReserveMs: 5_000 } as const;
+
 /** What the stack writes into a new secret's fields until someone puts the real values in it. */
 export const SECRET_PLACEHOLDER = 'REPLACE_ME';
 

@@ -1,0 +1,42 @@
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { AUDIT_PK, keys } from '../functions/contract/table-schema.ts';
+import type { HistoryTable } from './history-table.ts';
+
+/**
+ * The least an operator needs to run `history`, `closing`, `statement`, `report`, `audit`,
+ * `thresholds` and `mute`/`unmute` from a laptop against the deployed table (`--table <name>` with
+ * AWS credentials): read the table and its index, and write only the items those commands change
+ * (account states for overrides and mutes, the currency defaults, audit entries), never a
+ * snapshot, a sweep record or the run lease. test/stack-operator.test.ts runs each command through
+ * a recording proxy and checks every call against this policy.
+ */
+export class OperatorPolicy extends Construct {
+  readonly policy: ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: { history: HistoryTable }) {
+    super(scope, id);
+    const table = props.history.table.tableArn;
+    this.policy = new ManagedPolicy(this, 'Policy', {
+      description:
+        'Vobiz balance monitor operator: read the history table, change thresholds and mutes (with their audit entries). Attach to the people or roles that run the CLI against the deployed table.',
+      statements: [
+        new PolicyStatement({
+          sid: 'ReadHistory',
+          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+          resources: [table, ...props.history.indexArns],
+        }),
+        new PolicyStatement({
+          sid: 'ChangeThresholdsAndMutes',
+          actions: ['dynamodb:PutItem'],
+          resources: [table],
+          conditions: {
+            'ForAllValues:StringLike': {
+              'dynamodb:LeadingKeys': [`${keys.accountPk('')}*`, keys.currencyThresholds().pk, AUDIT_PK],
+            },
+          },
+        }),
+      ],
+    });
+  }
+}
