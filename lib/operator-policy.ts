@@ -6,10 +6,12 @@ import type { HistoryTable } from './history-table.ts';
 /**
  * The least an operator needs to run `history`, `closing`, `statement`, `report`, `audit`,
  * `thresholds` and `mute`/`unmute` from a laptop against the deployed table (`--table <name>` with
- * AWS credentials): read the table and its index, and write only the items those commands change
- * (account states for overrides and mutes, the currency defaults, audit entries), never a
- * snapshot, a sweep record or the run lease. test/stack-operator.test.ts runs each command through
- * a recording proxy and checks every call against this policy.
+ * AWS credentials): read the table and its index, and write only the partitions those commands
+ * change: accounts (overrides and mutes live in an account's state), the currency defaults and
+ * the audit trail; never a sweep record, the run lease or a run slot, so an operator cannot run
+ * or fake a sweep. IAM conditions see partition keys only: within an account's partition the CLI,
+ * not IAM, keeps its snapshots apart from its state. test/stack-operator.test.ts runs each command
+ * through a recording proxy and checks every call against this policy.
  */
 export class OperatorPolicy extends Construct {
   readonly policy: ManagedPolicy;
