@@ -292,6 +292,10 @@ export class BalanceMonitorStack extends Stack {
       value: logGroup.logGroupName,
       description: "The sweep function's logs",
     });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.deadLetterQueue.queueUrl,
+      description: 'Failed sweeps, one message each with its error and slot (the dead-letters alarm)',
+    });
     new CfnOutput(this, 'OperatorPolicyArn', {
       value: this.operatorPolicy.policy.managedPolicyArn,
       description: 'Attach to whoever runs history, report, thresholds or mute against the table',

@@ -113,7 +113,8 @@ const stackSettingsSchema = z
       })
       .nullable()
       .default(null),
-    memorySize: intIn(128, 10240, 'a whole number of MB from 128 to 10240').default(512),
+    // Measured (bench/lambda-size.ts, docs/DEPLOY.md "Sizing the function"): the sweep waits on the API.
+    memorySize: intIn(128, 10240, 'a whole number of MB from 128 to 10240').default(256),
     // At least 30 s: the handler keeps 15 s back from the timeout to publish and record.
     timeoutSeconds: intIn(30, 900, 'a whole number of seconds from 30 to 900').default(300),
     /** Scheduler's attempts to deliver one slot to the function. */

@@ -659,7 +659,7 @@ describe('saved log queries and the optional dashboard', () => {
 });
 
 describe('outputs', () => {
-  it('names the table, both topics, the secret, the function, its logs and the operator policy', () => {
+  it('names the table, both topics, the secret, the function, its logs, the dead letters and the operator policy', () => {
     const { stack, template } = base;
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack, stack.table) } });
     template.hasOutput('AlertTopicArn', { Value: { Ref: logicalId(stack, stack.alertTopic) } });
@@ -667,6 +667,7 @@ describe('outputs', () => {
     template.hasOutput('SecretName', { Value: Match.anyValue() });
     template.hasOutput('FunctionName', { Value: { Ref: logicalId(stack, stack.sweepFunction) } });
     template.hasOutput('LogGroupName', { Value: { Ref: Match.stringLikeRegexp('^SweepLogs') } });
+    template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: logicalId(stack, stack.deadLetterQueue) } });
     template.hasOutput('OperatorPolicyArn', {
       Value: { Ref: logicalId(stack, stack.operatorPolicy.policy) },
     });
