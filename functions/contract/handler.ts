@@ -3,8 +3,30 @@
  * drift: environment variable names, the handler export and the schedule's input.
  */
 
-/** The file and export the stack's NodejsFunction points at. */
+/** The file and export the stack's NodejsFunction points at (engine `single`). */
 export const SWEEP_HANDLER = { entry: 'functions/sweep-balances.ts', export: 'handler' } as const;
+
+/** Engine `distributed`: the schedule's target, which starts one execution per slot. */
+export const START_HANDLER = { entry: 'functions/start-sweep.ts', export: 'handler' } as const;
+
+/**
+ * Engine `distributed`: the state machine's two functions, from one entry. `steps` runs the
+ * parent's own steps (lease, plan, finalize, release), `shards` the balance-reading ones (a
+ * listing shard in each Map iteration, then the accounts no shard listed); each is told which
+ * step by the `step` field of its payload.
+ */
+export const STEP_HANDLERS = { entry: 'functions/sweep-steps.ts', steps: 'steps', shards: 'shards' } as const;
+
+/** The `step` field of a step function's payload. */
+export const STEP = {
+  lease: 'lease',
+  plan: 'plan',
+  shard: 'shard',
+  unlisted: 'unlisted',
+  finalize: 'finalize',
+  release: 'release',
+} as const;
+export type StepName = (typeof STEP)[keyof typeof STEP];
 
 export const ENV = {
   tableName: 'TABLE_NAME',
@@ -21,6 +43,12 @@ export const ENV = {
   schedulePeriodMinutes: 'SCHEDULE_PERIOD_MINUTES',
   /** The secret holding the webhook's URL and shared secret; empty when the webhook channel is off. */
   webhookSecretId: 'WEBHOOK_SECRET_ID',
+  /** Engine `distributed`, the starter: the state machine it starts. */
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Engine `distributed`, the step functions: the bucket that carries shard results between steps. */
+  workBucket: 'SWEEP_WORK_BUCKET',
+  /** Engine `distributed`, the step functions: requests per second each shard may make. */
+  shardRequestsPerSecond: 'SHARD_REQUESTS_PER_SECOND',
 } as const;
 
 /**
@@ -36,4 +64,11 @@ export const SECRET_PLACEHOLDER = 'REPLACE_ME';
 /** The Scheduler target's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
 export interface ScheduledInput {
   scheduledTime?: string;
+}
+
+/** Engine `distributed`: what the starter gives the execution it starts. */
+export interface ExecutionInput {
+  /** The schedule slot (ISO instant), or `manual:<instant>:<request id>`. */
+  slot: string;
+  sweepId: string;
 }

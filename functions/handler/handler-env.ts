@@ -69,3 +69,27 @@ export function parseHandlerEnv(env: Record<string, string | undefined>): Handle
     webhookSecretId: values[ENV.webhookSecretId] || null,
   };
 }
+
+const starterSchema = z.object({
+  [ENV.stateMachineArn]: z.string().regex(/^arn:aws[\w-]*:states:/, 'must be a state machine ARN'),
+  [ENV.schedulePeriodMinutes]: positiveInt,
+});
+
+/** Engine `distributed`, the starter's environment: the state machine and the schedule's period. */
+export function parseStarterEnv(env: Record<string, string | undefined>): {
+  stateMachineArn: string;
+  schedulePeriodMs: number;
+} {
+  const result = starterSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(
+      `environment variable ${name} ${env[name] === undefined ? 'is not set' : (issue?.message ?? 'is invalid')}`,
+    );
+  }
+  return {
+    stateMachineArn: result.data[ENV.stateMachineArn],
+    schedulePeriodMs: result.data[ENV.schedulePeriodMinutes] * 60_000,
+  };
+}
