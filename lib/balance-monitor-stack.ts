@@ -248,7 +248,7 @@ export class BalanceMonitorStack extends Stack {
       unreadRatio: config.failedReadAlarmRatio,
     });
     this.logQueries = new SweepLogQueries(this, 'LogQueries', { logGroup });
-    this.operatorPolicy = new OperatorPolicy(this, 'Operator', { history });
+    this.operatorPolicy = new OperatorPolicy(this, 'Operator', { history, archive: this.archive });
     this.dashboard = config.dashboard
       ? new SweepDashboard(this, 'Dashboard', {
           alarms: this.alarms.all,

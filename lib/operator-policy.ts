@@ -1,6 +1,9 @@
+import { Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { ARCHIVE_LAYOUT } from '../functions/contract/archive-layout.ts';
 import { AUDIT_PK, keys } from '../functions/contract/table-schema.ts';
+import type { ArchiveBucket } from './archive-bucket.ts';
 import type { HistoryTable } from './history-table.ts';
 
 /**
@@ -10,13 +13,14 @@ import type { HistoryTable } from './history-table.ts';
  * change: accounts (overrides and mutes live in an account's state), the currency defaults and
  * the audit trail; never a sweep record, the run lease or a run slot, so an operator cannot run
  * or fake a sweep. IAM conditions see partition keys only: within an account's partition the CLI,
- * not IAM, keeps its snapshots apart from its state. test/stack-operator.test.ts runs each command
- * through a recording proxy and checks every call against this policy.
+ * not IAM, keeps its snapshots apart from its state. Days older than the table's window are read
+ * from the archive bucket (day files and the index, read only). test/stack-operator.test.ts runs
+ * each command through a recording proxy and checks every DynamoDB call against this policy.
  */
 export class OperatorPolicy extends Construct {
   readonly policy: ManagedPolicy;
 
-  constructor(scope: Construct, id: string, props: { history: HistoryTable }) {
+  constructor(scope: Construct, id: string, props: { history: HistoryTable; archive: ArchiveBucket }) {
     super(scope, id);
     const table = props.history.table.tableArn;
     this.policy = new ManagedPolicy(this, 'Policy', {
@@ -38,7 +42,26 @@ export class OperatorPolicy extends Construct {
             },
           },
         }),
+        // As the export's grant: without ListBucket, S3 answers a key not yet written with 403, not 404.
+        new PolicyStatement({
+          sid: 'ListArchive',
+          actions: ['s3:ListBucket'],
+          resources: [props.archive.bucket.bucketArn],
+        }),
+        new PolicyStatement({
+          sid: 'ReadArchive',
+          actions: ['s3:GetObject'],
+          resources: [
+            props.archive.objects(`${ARCHIVE_LAYOUT.snapshotsPrefix}*`),
+            props.archive.objects(ARCHIVE_LAYOUT.index),
+          ],
+        }),
       ],
+    });
+    Validations.of(this.policy.node.defaultChild as IConstruct).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${props.archive.nagObjects(`${ARCHIVE_LAYOUT.snapshotsPrefix}*`)}]`,
+      reason:
+        'Finance reads one archive file per partner-local day under snapshots/, read only: the keys are not known in advance.',
     });
   }
 }

@@ -43,11 +43,15 @@ export const ENV = {
   schedulePeriodMinutes: 'SCHEDULE_PERIOD_MINUTES',
   /** The secret holding the webhook's URL and shared secret; empty when the webhook channel is off. */
   webhookSecretId: 'WEBHOOK_SECRET_ID',
-  /** Engine `distributed`, the starter: the state machine it starts. */
+} as const;
+
+/** Engine `distributed`: what its functions get besides the sweep's ENV. */
+export const DISTRIBUTED_ENV = {
+  /** The starter: the state machine it starts. */
   stateMachineArn: 'STATE_MACHINE_ARN',
-  /** Engine `distributed`, the step functions: the bucket that carries shard results between steps. */
+  /** The step functions: the bucket whose scratch prefix carries shard results between steps. */
   workBucket: 'SWEEP_WORK_BUCKET',
-  /** Engine `distributed`, the step functions: requests per second each shard may make. */
+  /** The step functions: requests per second each shard may make. */
   shardRequestsPerSecond: 'SHARD_REQUESTS_PER_SECOND',
 } as const;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENV } from '../contract/handler.ts';
+import { DISTRIBUTED_ENV, ENV } from '../contract/handler.ts';
 import { parseSweepConfig, type SweepConfig } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { isAmount, parseAmount } from '../core/money.ts';
@@ -71,7 +71,9 @@ export function parseHandlerEnv(env: Record<string, string | undefined>): Handle
 }
 
 const starterSchema = z.object({
-  [ENV.stateMachineArn]: z.string().regex(/^arn:aws[\w-]*:states:/, 'must be a state machine ARN'),
+  [DISTRIBUTED_ENV.stateMachineArn]: z
+    .string()
+    .regex(/^arn:aws[\w-]*:states:/, 'must be a state machine ARN'),
   [ENV.schedulePeriodMinutes]: positiveInt,
 });
 
@@ -89,7 +91,7 @@ export function parseStarterEnv(env: Record<string, string | undefined>): {
     );
   }
   return {
-    stateMachineArn: result.data[ENV.stateMachineArn],
+    stateMachineArn: result.data[DISTRIBUTED_ENV.stateMachineArn],
     schedulePeriodMs: result.data[ENV.schedulePeriodMinutes] * 60_000,
   };
 }
