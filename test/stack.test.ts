@@ -728,13 +728,13 @@ describe('the operator policy', () => {
           {
             'Fn::Join': [
               '',
-              [{ 'Fn::GetAtt': [logicalId(stack, stack.archive.bucket), 'Arn'] }, '/snapshots/*'],
+              [{ 'Fn::GetAtt': [logicalId(stack, stack.archive.bucket), 'Arn'] }, '/index.json.gz'],
             ],
           },
           {
             'Fn::Join': [
               '',
-              [{ 'Fn::GetAtt': [logicalId(stack, stack.archive.bucket), 'Arn'] }, '/index.json.gz'],
+              [{ 'Fn::GetAtt': [logicalId(stack, stack.archive.bucket), 'Arn'] }, '/snapshots/*'],
             ],
           },
         ],
