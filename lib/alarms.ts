@@ -8,10 +8,10 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SWEEP_TIME_BUDGET } from '../functions/contract/handler.ts';
 import { METRICS } from '../functions/contract/metrics.ts';
@@ -49,16 +49,25 @@ export function sweepMetric(name: string, statistic: string, period: Duration): 
   });
 }
 
+/** Engine `single`: the Lambda's reads stop this long before its timeout. */
+export const SINGLE_READ_MARGIN_MS = SWEEP_TIME_BUDGET.deadlineMarginMs + SWEEP_TIME_BUDGET.publishReserveMs;
+/** Engine `distributed`: the shards' reads stop this long before the execution's timeout. */
+export const DISTRIBUTED_READ_MARGIN_MS =
+  SWEEP_TIME_BUDGET.finalizeReserveMs + SWEEP_TIME_BUDGET.publishReserveMs;
+
 /**
  * Where a complete sweep's duration is worth a warning: from 80% of the timeout up to the moment
- * the handler stops taking reads (timeout - deadline margin - publish reserve). A sweep that ends
- * past that moment was cut short by its deadline and is the incomplete alarm's; one that hit the
- * timeout failed and is a dead letter. For timeouts so short that 80% is past that moment, the
- * band starts at 80% of the reading time instead.
+ * reads stop (timeout - `readMarginMs`). A sweep that ends past that moment was cut short by its
+ * deadline and is the incomplete alarm's; one that hit the timeout failed and is a dead letter (or
+ * a timed-out execution). For timeouts so short that 80% is past that moment, the band starts at
+ * 80% of the reading time instead.
  */
-export function durationWarningBand(timeoutSeconds: number): { fromMs: number; belowMs: number } {
+export function durationWarningBand(
+  timeoutSeconds: number,
+  readMarginMs = SINGLE_READ_MARGIN_MS,
+): { fromMs: number; belowMs: number } {
   const timeoutMs = timeoutSeconds * 1000;
-  const belowMs = timeoutMs - SWEEP_TIME_BUDGET.deadlineMarginMs - SWEEP_TIME_BUDGET.publishReserveMs;
+  const belowMs = timeoutMs - readMarginMs;
   const eighty = 0.8 * timeoutMs;
   return { fromMs: eighty < belowMs ? eighty : 0.8 * belowMs, belowMs };
 }
@@ -68,9 +77,10 @@ export interface SweepAlarmsProps {
   /** The schedule's own group: its invocation attempts are the heartbeat. */
   scheduleGroup: IScheduleGroup;
   deadLetterQueue: IQueue;
-  /** The function whose duration is watched, and its timeout. */
-  sweepFunction: IFunction;
-  timeoutSeconds: number;
+  /** How long a sweep took (Lambda's Duration, or an execution's ExecutionTime), against its limit. */
+  duration: { metric: IMetric; timeoutSeconds: number; readMarginMs: number };
+  /** Engine `distributed`: its executions' own failures and timeouts are alarmed too. */
+  stateMachine?: IStateMachine;
   /** The schedule's period: the alarms look at windows of this length. */
   periodMinutes: number;
   /** Above this share of unread accounts a sweep is `unread`; at or below it, `incomplete`. */
@@ -84,6 +94,9 @@ export class SweepAlarms extends Construct {
   readonly incomplete: Alarm;
   readonly duration: Alarm;
   readonly undelivered: Alarm;
+  /** Engine `distributed` only. */
+  readonly executionsFailed: Alarm | null = null;
+  readonly executionsTimedOut: Alarm | null = null;
 
   constructor(scope: Construct, id: string, props: SweepAlarmsProps) {
     super(scope, id);
@@ -146,15 +159,11 @@ export class SweepAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
-    const band = durationWarningBand(props.timeoutSeconds);
+    const band = durationWarningBand(props.duration.timeoutSeconds, props.duration.readMarginMs);
     this.duration = new Alarm(this, 'Duration', {
       alarmName: `${prefix}sweep-duration`,
-      alarmDescription: `A sweep that read every account took more than ${Math.round(band.fromMs / 1000)} s of its ${props.timeoutSeconds} s timeout: the next growth step makes sweeps incomplete. Raise concurrency or timeoutSeconds, or switch engines (docs/DEPLOY.md).`,
-      metric: durationBandExpression(
-        props.sweepFunction.metricDuration({ period, statistic: 'Maximum' }),
-        band,
-        period,
-      ),
+      alarmDescription: `A sweep that read every account took more than ${Math.round(band.fromMs / 1000)} s of its ${props.duration.timeoutSeconds} s limit: the next growth step makes sweeps incomplete. Raise concurrency, timeoutSeconds or maxRequestsPerSecond, or switch engines (docs/DEPLOY.md).`,
+      metric: durationBandExpression(props.duration.metric, band, period),
       threshold: band.fromMs,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -174,6 +183,31 @@ export class SweepAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    if (props.stateMachine) {
+      // A sweep's own failures go through Finalize as incomplete sweeps: an execution fails only
+      // when Finalize itself failed (the sweep was not recorded), or it ran out of its period.
+      this.executionsFailed = new Alarm(this, 'ExecutionsFailed', {
+        alarmName: `${prefix}sweep-execution-failed`,
+        alarmDescription:
+          'A sweep execution failed: its Finalize step could not record the sweep (the table or the bucket unreachable, or a bug). The execution history in the Step Functions console shows the error.',
+        metric: props.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      this.executionsTimedOut = new Alarm(this, 'ExecutionsTimedOut', {
+        alarmName: `${prefix}sweep-execution-timed-out`,
+        alarmDescription:
+          'A sweep execution ran out of its period before finishing (nothing recorded, the lease ends at its expiry). Raise maxRequestsPerSecond, or use the list as balance source.',
+        metric: props.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     const action = new SnsAction(props.opsTopic);
     for (const alarm of this.all) {
       alarm.addAlarmAction(action);
@@ -182,7 +216,16 @@ export class SweepAlarms extends Construct {
   }
 
   get all(): Alarm[] {
-    return [this.heartbeat, this.deadLetters, this.unread, this.incomplete, this.duration, this.undelivered];
+    return [
+      this.heartbeat,
+      this.deadLetters,
+      this.unread,
+      this.incomplete,
+      this.duration,
+      this.undelivered,
+      ...(this.executionsFailed ? [this.executionsFailed] : []),
+      ...(this.executionsTimedOut ? [this.executionsTimedOut] : []),
+    ];
   }
 }
 

@@ -42,11 +42,18 @@ import {
 } from '../functions/contract/handler.ts';
 import { METRICS } from '../functions/contract/metrics.ts';
 import { BY_DAY_INDEX } from '../functions/contract/table-schema.ts';
-import { alarmNamePrefix, SweepAlarms } from './alarms.ts';
+import {
+  alarmNamePrefix,
+  DISTRIBUTED_READ_MARGIN_MS,
+  SINGLE_READ_MARGIN_MS,
+  SweepAlarms,
+  type SweepAlarmsProps,
+} from './alarms.ts';
 import { ArchiveBucket } from './archive-bucket.ts';
 import { ArchiveExport } from './archive-export.ts';
 import type { StackConfig } from './config.ts';
 import { SweepDashboard } from './dashboard.ts';
+import { DistributedSweep } from './distributed-sweep.ts';
 import { HistoryTable } from './history-table.ts';
 import { InvokeSweep } from './invoke-sweep.ts';
 import { SweepLogQueries } from './log-queries.ts';
@@ -90,7 +97,10 @@ export class BalanceMonitorStack extends Stack {
   readonly opsTopic: Topic;
   /** Only with `encryptOpsTopic: true`. */
   readonly opsTopicKey: Key | null;
-  readonly sweepFunction: SweepFunction;
+  /** Engine `single`: the function that sweeps. */
+  private readonly single: SweepFunction | null = null;
+  /** Engine `distributed`: the workflow and its functions. */
+  readonly distributed: DistributedSweep | null = null;
   readonly deadLetterQueue: Queue;
   readonly scheduleGroup: ScheduleGroup;
   readonly schedule: Schedule;
@@ -162,54 +172,27 @@ export class BalanceMonitorStack extends Stack {
     const role = new Role(this, 'SweepRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description:
-        "The sweep function: its table, its secret (and the webhook's), the alert topic, its log group; nothing else.",
+        config.engine === 'single'
+          ? "The sweep function: its table, its secret (and the webhook's), the alert topic, its log group; nothing else."
+          : "The sweep workflow's functions: the table, the secrets, the alert topic, the log group, the bucket's scratch prefix.",
     });
     const logGroup = new LogGroup(this, 'SweepLogs', {
       retention: config.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-
-    // At most one period old: a sweep that waited longer than that is superseded by the next slot.
-    const maxEventAge = Duration.minutes(periodMinutes);
-    this.sweepFunction = new SweepFunction(this, 'SweepFunction', {
-      entry: SWEEP_HANDLER.entry,
-      handler: SWEEP_HANDLER.export,
-      description: 'Reads every Vobiz customer balance, keeps history, alerts on low wallets.',
-      role,
-      logGroup,
-      memorySize: config.memorySize,
-      timeout: Duration.seconds(config.timeoutSeconds),
-      reservedConcurrentExecutions: config.reservedConcurrency ?? undefined,
-      // The schedule retries delivery; a failed sweep is retried by the next slot, not by Lambda.
-      retryAttempts: 0,
-      // Lambda keeps an asynchronous event for six hours at most.
-      maxEventAge: Duration.seconds(Math.min(maxEventAge.toSeconds(), 6 * 3600)),
-      // Every failed invocation of a slot becomes one dead letter (with its error): the one alarm for it.
-      onFailure: new SqsDestination(this.deadLetterQueue),
-      environment: {
-        [ENV.tableName]: this.table.tableName,
-        [ENV.secretId]: config.existingSecretName ?? this.secret.secretArn,
-        [ENV.alertTopicArn]: this.alertTopic.topicArn,
-        [ENV.apiBaseUrl]: config.apiBaseUrl,
-        [ENV.sweepConfig]: JSON.stringify(config.sweep),
-        [ENV.partnerThreshold]: config.partnerThreshold,
-        [ENV.digestSize]: String(config.digestSize),
-        [ENV.schedulePeriodMinutes]: String(periodMinutes),
-        [ENV.webhookSecretId]: this.webhookSecret?.secretArn ?? '',
-        POWERTOOLS_SERVICE_NAME: METRICS.service,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
-      },
-    });
-    Validations.of(cfn(this.sweepFunction)).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Failed asynchronous invocations go to the on-failure destination (the dead-letter queue), which records the error and the request; a DeadLetterConfig would deliver the same failure twice.',
-    });
-    Validations.of(cfn(this.sweepFunction)).acknowledge({
-      id: 'Serverless-LambdaTracing',
-      reason:
-        'X-Ray needs xray:PutTraceSegments on Resource "*", which the least-privilege rule of this stack forbids; one function calling one API is traced by its JSON logs (sweep id on every line) and EMF metrics.',
-    });
+    const environment = {
+      [ENV.tableName]: this.table.tableName,
+      [ENV.secretId]: config.existingSecretName ?? this.secret.secretArn,
+      [ENV.alertTopicArn]: this.alertTopic.topicArn,
+      [ENV.apiBaseUrl]: config.apiBaseUrl,
+      [ENV.sweepConfig]: JSON.stringify(config.sweep),
+      [ENV.partnerThreshold]: config.partnerThreshold,
+      [ENV.digestSize]: String(config.digestSize),
+      [ENV.schedulePeriodMinutes]: String(periodMinutes),
+      [ENV.webhookSecretId]: this.webhookSecret?.secretArn ?? '',
+      POWERTOOLS_SERVICE_NAME: METRICS.service,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+    };
     this.grantSweepPermissions(role, logGroup, history);
     this.alertTopic.addToResourcePolicy(
       new PolicyStatement({
@@ -219,6 +202,79 @@ export class BalanceMonitorStack extends Stack {
         resources: [this.alertTopic.topicArn],
       }),
     );
+
+    // At most one period old: a sweep that waited longer than that is superseded by the next slot.
+    const maxEventAge = Duration.minutes(periodMinutes);
+    let target: SweepFunction;
+    let duration: SweepAlarmsProps['duration'];
+    if (config.engine === 'single') {
+      this.single = new SweepFunction(this, 'SweepFunction', {
+        entry: SWEEP_HANDLER.entry,
+        handler: SWEEP_HANDLER.export,
+        description: 'Reads every Vobiz customer balance, keeps history, alerts on low wallets.',
+        role,
+        logGroup,
+        memorySize: config.memorySize,
+        timeout: Duration.seconds(config.timeoutSeconds),
+        reservedConcurrentExecutions: config.reservedConcurrency ?? undefined,
+        // The schedule retries delivery; a failed sweep is retried by the next slot, not by Lambda.
+        retryAttempts: 0,
+        // Lambda keeps an asynchronous event for six hours at most.
+        maxEventAge: Duration.seconds(Math.min(maxEventAge.toSeconds(), 6 * 3600)),
+        // Every failed invocation of a slot becomes one dead letter (with its error): the one alarm for it.
+        onFailure: new SqsDestination(this.deadLetterQueue),
+        environment,
+      });
+      target = this.single;
+      duration = {
+        metric: this.single.metricDuration({ period: Duration.minutes(periodMinutes), statistic: 'Maximum' }),
+        timeoutSeconds: config.timeoutSeconds,
+        readMarginMs: SINGLE_READ_MARGIN_MS,
+      };
+    } else {
+      const starterRole = new Role(this, 'StarterRole', {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description:
+          "The sweep workflow's starter: start the state machine, write its log group; nothing else.",
+      });
+      starterRole.addToPolicy(
+        new PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      this.distributed = new DistributedSweep(this, 'Distributed', {
+        config,
+        role,
+        logGroup,
+        environment,
+        archive: this.archive,
+        deadLetterQueue: this.deadLetterQueue,
+        starterRole,
+      });
+      target = this.distributed.starter;
+      duration = {
+        metric: this.distributed.stateMachine.metricTime({
+          period: Duration.minutes(periodMinutes),
+          statistic: 'Maximum',
+        }),
+        timeoutSeconds: this.distributed.timeout.toSeconds(),
+        readMarginMs: DISTRIBUTED_READ_MARGIN_MS,
+      };
+    }
+    for (const fn of this.functions()) {
+      Validations.of(cfn(fn)).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'X-Ray needs xray:PutTraceSegments on Resource "*", which the least-privilege rule of this stack forbids; the sweep is traced by its JSON logs (sweep id on every line) and its two metrics.',
+      });
+    }
+    Validations.of(cfn(target)).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Failed asynchronous invocations go to the on-failure destination (the dead-letter queue), which records the error and the request; a DeadLetterConfig would deliver the same failure twice.',
+    });
 
     // A group of its own, so the heartbeat counts this schedule's attempts and nobody else's.
     this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
@@ -230,7 +286,7 @@ export class BalanceMonitorStack extends Stack {
         TimeZone.of(config.scheduleTimezone),
       ),
       timeWindow: TimeWindow.off(),
-      target: new InvokeSweep(this.sweepFunction, {
+      target: new InvokeSweep(target, {
         input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
         retryAttempts: config.retryAttempts,
         maxEventAge,
@@ -242,8 +298,8 @@ export class BalanceMonitorStack extends Stack {
       opsTopic: this.opsTopic,
       scheduleGroup: this.scheduleGroup,
       deadLetterQueue: this.deadLetterQueue,
-      sweepFunction: this.sweepFunction,
-      timeoutSeconds: config.timeoutSeconds,
+      duration,
+      stateMachine: this.distributed?.stateMachine,
       periodMinutes,
       unreadRatio: config.failedReadAlarmRatio,
     });
@@ -252,8 +308,7 @@ export class BalanceMonitorStack extends Stack {
     this.dashboard = config.dashboard
       ? new SweepDashboard(this, 'Dashboard', {
           alarms: this.alarms.all,
-          sweepFunction: this.sweepFunction,
-          timeoutSeconds: config.timeoutSeconds,
+          duration,
           deadLetterQueue: this.deadLetterQueue,
           logGroup,
           periodMinutes,
@@ -285,9 +340,18 @@ export class BalanceMonitorStack extends Stack {
       description: `History archive; Athena: workgroup ${this.archive.workGroupName}, table ${this.archive.databaseName}.${this.archive.tableName}`,
     });
     new CfnOutput(this, 'FunctionName', {
-      value: this.sweepFunction.functionName,
-      description: 'The sweep function',
+      value: target.functionName,
+      description:
+        config.engine === 'single'
+          ? 'The sweep function'
+          : "The sweep workflow's starter (invoke it to run a sweep)",
     });
+    if (this.distributed) {
+      new CfnOutput(this, 'StateMachineArn', {
+        value: this.distributed.stateMachine.stateMachineArn,
+        description: 'The sweep workflow: one execution per schedule slot',
+      });
+    }
     new CfnOutput(this, 'LogGroupName', {
       value: logGroup.logGroupName,
       description: "The sweep function's logs",
@@ -306,6 +370,20 @@ export class BalanceMonitorStack extends Stack {
         description: 'CloudWatch dashboard',
       });
     }
+  }
+
+  /** Engine `single`: the function that sweeps (the distributed engine has `distributed` instead). */
+  get sweepFunction(): SweepFunction {
+    if (!this.single)
+      throw new Error(`${this.stackName} runs the distributed engine: it has no single sweep function`);
+    return this.single;
+  }
+
+  /** Every function that reads balances or runs a sweep's steps. */
+  private functions(): SweepFunction[] {
+    if (this.single) return [this.single];
+    const d = this.distributed;
+    return d ? [d.steps, d.shards, d.starter] : [];
   }
 
   /** The ARN pattern of this stack's alarms: what may publish to the ops topic and use its key. */

@@ -128,6 +128,18 @@ const stackSettingsSchema = z
     reservedConcurrency: intIn(1, 1000, 'a whole number from 1 to 1000, or null for none')
       .nullable()
       .default(null),
+    /**
+     * `single`: one Lambda runs the whole sweep (shards in-process under one budget). `distributed`:
+     * a Step Functions Standard workflow runs plan, a Distributed Map of shard Lambdas, and finalize.
+     */
+    engine: z.enum(['single', 'distributed'], { error: 'must be single or distributed' }).default('single'),
+    /**
+     * Engine `distributed`: the partner API requests per second all shards together may make; it
+     * sets how many shards run at once and each shard's own rate (lib/distributed-budget.ts).
+     */
+    maxRequestsPerSecond: intIn(1, 10_000, 'a whole number of requests per second from 1 to 10000').default(
+      100,
+    ),
     /** The CloudWatch dashboard costs $3 a month: off unless asked for. */
     dashboard: z.boolean({ error: 'must be true or false' }).default(false),
     /**
@@ -171,6 +183,7 @@ const TEXT_KEYS = new Set([
   'partnerThreshold',
   'existingSecretName',
   'stackName',
+  'engine',
 ]);
 const LIST_KEYS = new Set(['alertEmails', 'opsEmails']);
 

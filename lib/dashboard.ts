@@ -8,18 +8,17 @@ import {
   LogQueryVisualizationType,
   LogQueryWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS } from '../functions/contract/metrics.ts';
-import { durationWarningBand, sweepMetric } from './alarms.ts';
+import { durationWarningBand, type SweepAlarmsProps, sweepMetric } from './alarms.ts';
 import { type QueryView, SWEEP_QUERIES } from './log-queries.ts';
 
 export interface SweepDashboardProps {
   alarms: Alarm[];
-  sweepFunction: IFunction;
-  timeoutSeconds: number;
+  /** The sweep's duration (Lambda's, or the execution's) against its limit: what the alarm reads. */
+  duration: SweepAlarmsProps['duration'];
   deadLetterQueue: IQueue;
   logGroup: ILogGroup;
   periodMinutes: number;
@@ -44,7 +43,7 @@ export class SweepDashboard extends Construct {
   constructor(scope: Construct, id: string, props: SweepDashboardProps) {
     super(scope, id);
     const period = Duration.minutes(props.periodMinutes);
-    const band = durationWarningBand(props.timeoutSeconds);
+    const band = durationWarningBand(props.duration.timeoutSeconds, props.duration.readMarginMs);
     const logs = (name: string, width = 12, height = 6) => {
       const q = SWEEP_QUERIES.find((x) => x.name === name);
       if (!q) throw new Error(`no saved query named ${name}`);
@@ -78,21 +77,17 @@ export class SweepDashboard extends Construct {
         ],
         [
           new GraphWidget({
-            title: 'Sweep function duration (ms)',
-            left: [props.sweepFunction.metricDuration({ period, statistic: 'Maximum', label: 'Max' })],
+            title: 'Sweep duration (ms)',
+            left: [props.duration.metric],
             leftAnnotations: [
               line(band.fromMs, 'sweep-duration'),
-              line(props.timeoutSeconds * 1000, 'timeout'),
+              line(props.duration.timeoutSeconds * 1000, 'limit'),
             ],
             width: 12,
           }),
           new GraphWidget({
-            title: 'Invocations and dead letters',
-            left: [
-              props.sweepFunction.metricInvocations({ period, label: 'Invocations' }),
-              props.sweepFunction.metricErrors({ period, label: 'Errors' }),
-              props.deadLetterQueue.metricNumberOfMessagesSent({ period, label: 'Dead letters' }),
-            ],
+            title: 'Dead letters (failed slots)',
+            left: [props.deadLetterQueue.metricNumberOfMessagesSent({ period, label: 'Dead letters' })],
             width: 12,
           }),
         ],

@@ -56,11 +56,17 @@ export const DISTRIBUTED_ENV = {
 } as const;
 
 /**
- * How the handler spends the invocation's time (the stack's duration alarm is computed from it):
- * the sweep must be done `deadlineMarginMs` before the timeout, and stops taking new reads
- * `publishReserveMs` before that, to publish and record what it has.
+ * How a sweep spends its time (the stack's duration alarm is computed from it). Engine `single`:
+ * the sweep must be done `deadlineMarginMs` before the Lambda timeout. Engine `distributed`: the
+ * shards must be done `finalizeReserveMs` before the execution's timeout (one period), left for
+ * the unlisted accounts, finalize and release. Either way reads stop `publishReserveMs` before
+ * that, to publish and record what the sweep has.
  */
-export const SWEEP_TIME_BUDGET = { deadlineMarginMs: 15_000, publishReserveMs: 5_000 } as const;
+export const SWEEP_TIME_BUDGET = {
+  deadlineMarginMs: 15_000,
+  finalizeReserveMs: 90_000,
+  publishReserveMs: 5_000,
+} as const;
 
 /** What the stack writes into a new secret's fields until someone puts the real values in it. */
 export const SECRET_PLACEHOLDER = 'REPLACE_ME';
