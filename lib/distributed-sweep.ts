@@ -141,6 +141,15 @@ export class DistributedSweep extends Construct {
       environment,
     });
     props.archive.grantScratch(props.role);
+    // Finalize lists a sweep's folder to find which shards left a result.
+    props.role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ListSweepScratch',
+        actions: ['s3:ListBucket'],
+        resources: [props.archive.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${ARCHIVE_LAYOUT.scratchPrefix}*`] } },
+      }),
+    );
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
