@@ -1,17 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { PartnerCredentials } from '../adapters/secrets/secret-credentials.ts';
 import { type ScheduledInput, SWEEP_TIME_BUDGET } from '../contract/handler.ts';
-import { METRICS, SWEEP_LOG } from '../contract/metrics.ts';
-import { CredentialsError } from '../core/errors.ts';
 import type { NotifierPort, StorePort, VobizPort } from '../core/ports.ts';
-import { runSweep, type SweepEvent } from '../core/sweep.ts';
+import { runSweep } from '../core/sweep.ts';
 import { parseInstant } from '../core/time.ts';
 import type { SweepSummary } from '../core/types.ts';
 import type { HandlerEnv } from './handler-env.ts';
+import { withRotation } from './rotation.ts';
 import type { RunGuard } from './run-guard.ts';
-import { sweepLogFields, unreadShare } from './sweep-report.ts';
+import { reportSweep, sweepEventLogger } from './sweep-report.ts';
 
 /**
  * The scheduled sweep as Lambda runs it. Primary course:
@@ -45,6 +44,8 @@ export type HandlerResult =
 export function createSweepHandler(deps: SweepHandlerDeps) {
   const now = deps.now ?? Date.now;
   const { logger, metrics, env } = deps;
+
+  const log = sweepEventLogger(logger);
 
   return async function handler(event: ScheduledInput | undefined, context: Context): Promise<HandlerResult> {
     const startedMs = now();
@@ -99,50 +100,10 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
           partnerThreshold: env.partnerThreshold,
         },
       );
-    const credentials = await deps.credentials.get();
-    try {
-      return await run(credentials);
-    } catch (error) {
-      if (!(error instanceof CredentialsError)) throw error;
-      // The partner may have rotated the token: one forced refresh and one retry, never a loop.
-      const fresh = await deps.credentials.get(true);
-      if (fresh.authId === credentials.authId && fresh.authToken === credentials.authToken) throw error;
-      logger.warn('partner credentials were rejected; retrying once with the refreshed secret');
-      return run(fresh);
-    }
+    return withRotation(deps.credentials, logger, run);
   }
 
-  function log(event: SweepEvent): void {
-    switch (event.type) {
-      case 'page':
-        logger.debug('page listed', { page: event.page, newAccounts: event.newAccounts, total: event.total });
-        return;
-      case 'read-failed':
-        logger.warn(SWEEP_LOG.readFailed, { authId: event.authId, reason: event.reason });
-        return;
-      case 'conflict':
-        logger.info('state changed under this sweep; deciding again', {
-          authId: event.authId,
-          attempt: event.attempt,
-        });
-        return;
-      case 'delivery-refused':
-        logger.error(SWEEP_LOG.deliveryRefused, {
-          channel: event.channel,
-          pending: event.pending,
-          reason: event.reason,
-        });
-        return;
-      case 'stopping':
-        logger.warn('sweep stopping early', { reason: event.reason });
-        return;
-    }
-  }
-
-  /** The alarms' two inputs, and everything else as fields of one line for the saved log queries. */
   function report(summary: SweepSummary, slot: string): void {
-    metrics.addMetric(METRICS.unreadShare, MetricUnit.Count, unreadShare(summary));
-    metrics.addMetric(METRICS.pendingNotifications, MetricUnit.Count, summary.pendingNotifications);
-    logger.info(SWEEP_LOG.message, sweepLogFields(summary, slot));
+    reportSweep(metrics, logger, summary, slot);
   }
 }

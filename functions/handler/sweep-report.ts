@@ -1,3 +1,7 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS, SWEEP_LOG } from '../contract/metrics.ts';
+import type { SweepEvent } from '../core/sweep-types.ts';
 import type { SweepSummary } from '../core/types.ts';
 
 /**
@@ -47,3 +51,40 @@ export function sweepLogFields(summary: SweepSummary, slot: string) {
 }
 
 export type SweepLogFields = ReturnType<typeof sweepLogFields>;
+
+/** The alarms' two inputs, and everything else as fields of one line for the saved log queries. */
+export function reportSweep(metrics: Metrics, logger: Logger, summary: SweepSummary, slot: string): void {
+  metrics.addMetric(METRICS.unreadShare, MetricUnit.Count, unreadShare(summary));
+  metrics.addMetric(METRICS.pendingNotifications, MetricUnit.Count, summary.pendingNotifications);
+  logger.info(SWEEP_LOG.message, sweepLogFields(summary, slot));
+}
+
+/** What a sweep reports while it runs, as log lines (never a secret: the events carry none). */
+export function sweepEventLogger(logger: Logger): (event: SweepEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'page':
+        logger.debug('page listed', { page: event.page, newAccounts: event.newAccounts, total: event.total });
+        return;
+      case 'read-failed':
+        logger.warn(SWEEP_LOG.readFailed, { authId: event.authId, reason: event.reason });
+        return;
+      case 'conflict':
+        logger.info('state changed under this sweep; deciding again', {
+          authId: event.authId,
+          attempt: event.attempt,
+        });
+        return;
+      case 'delivery-refused':
+        logger.error(SWEEP_LOG.deliveryRefused, {
+          channel: event.channel,
+          pending: event.pending,
+          reason: event.reason,
+        });
+        return;
+      case 'stopping':
+        logger.warn('sweep stopping early', { reason: event.reason });
+        return;
+    }
+  };
+}
