@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 import { ARCHIVE_LAYOUT } from '../functions/contract/archive-layout.ts';
-import { AUDIT_PK, keys } from '../functions/contract/table-schema.ts';
+import { AUDIT_PK, BY_DAY_INDEX, keys } from '../functions/contract/table-schema.ts';
 import type { ArchiveBucket } from './archive-bucket.ts';
 import type { HistoryTable } from './history-table.ts';
 
@@ -30,7 +30,8 @@ export class OperatorPolicy extends Construct {
         new PolicyStatement({
           sid: 'ReadHistory',
           actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-          resources: [table, ...props.history.indexArns],
+          // byDay only: the registry index (`known`) is the sweep's, no operator command reads it.
+          resources: [table, `${table}/index/${BY_DAY_INDEX}`],
         }),
         new PolicyStatement({
           sid: 'ChangeThresholdsAndMutes',

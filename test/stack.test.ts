@@ -5,7 +5,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV, type ScheduledInput, SWEEP_HANDLER } from '../functions/contract/handler.ts';
 import { METRICS } from '../functions/contract/metrics.ts';
-import { TABLE_SCHEMA } from '../functions/contract/table-schema.ts';
+import { BY_DAY_INDEX, TABLE_SCHEMA } from '../functions/contract/table-schema.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 import { parseHandlerEnv } from '../functions/handler/handler-env.ts';
 import { durationWarningBand } from '../lib/alarms.ts';
@@ -700,10 +700,7 @@ describe('the operator policy', () => {
         Resource: [
           { 'Fn::GetAtt': [table, 'Arn'] },
           {
-            'Fn::Join': [
-              '',
-              [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${TABLE_SCHEMA.globalIndexes[0]?.name}`],
-            ],
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${BY_DAY_INDEX}`]],
           },
         ],
       },
