@@ -95,3 +95,29 @@ export function parseStarterEnv(env: Record<string, string | undefined>): {
     schedulePeriodMs: result.data[ENV.schedulePeriodMinutes] * 60_000,
   };
 }
+
+const stepSchema = z.object({
+  [DISTRIBUTED_ENV.workBucket]: z.string().min(3),
+  [DISTRIBUTED_ENV.shardRequestsPerSecond]: z.coerce.number().positive().optional(),
+});
+
+/** Engine `distributed`, the step functions: the sweep's environment plus the bucket and the shard rate. */
+export function parseStepEnv(env: Record<string, string | undefined>): HandlerEnv & {
+  workBucket: string;
+  shardRequestsPerSecond: number | null;
+} {
+  const base = parseHandlerEnv(env);
+  const result = stepSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(
+      `environment variable ${name} ${env[name] === undefined ? 'is not set' : (issue?.message ?? 'is invalid')}`,
+    );
+  }
+  return {
+    ...base,
+    workBucket: result.data[DISTRIBUTED_ENV.workBucket],
+    shardRequestsPerSecond: result.data[DISTRIBUTED_ENV.shardRequestsPerSecond] ?? null,
+  };
+}

@@ -11,12 +11,13 @@ import type { SweepSummary } from '../core/types.ts';
  */
 
 /**
- * (failed + unreached) / known. A sweep that stopped paging early may have read every account it
- * saw; it is incomplete all the same, so it never reports 0: at least one account past the last
- * one it saw is unknown, hence 1 / (known + 1) as the least share.
+ * (failed + unreached) / known, where known is every account the sweep knows exists (listed, the
+ * API's total while the list was not paged to its end, and the registry). A sweep can be incomplete
+ * with nothing counted unread (stopped paging early, interrupted), so an incomplete one never
+ * reports 0: 1 / (known + 1) is its least share.
  */
 export function unreadShare(summary: SweepSummary): number {
-  const known = summary.accountsListed;
+  const known = summary.known;
   const share = known === 0 ? 0 : (summary.failed + summary.unreached) / known;
   if (summary.complete) return share;
   return Math.max(share, 1 / (known + 1));
@@ -31,8 +32,10 @@ export function sweepLogFields(summary: SweepSummary, slot: string) {
     // Powertools drops null fields; the query's column should say so rather than stay blank.
     stoppedReason: summary.stoppedReason ?? 'none',
     listComplete: summary.listComplete,
+    known: summary.known,
     accountsListed: summary.accountsListed,
     balancesFetched: summary.balancesFetched,
+    duplicateReads: summary.duplicateReads,
     failed: summary.failed,
     gone: summary.gone,
     unreached: summary.unreached,

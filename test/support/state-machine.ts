@@ -37,7 +37,8 @@ function text(value: unknown): string {
 export function stateMachineDefinition(template: Template): StateMachineDefinition {
   const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Json[];
   if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
-  return JSON.parse(text((machines[0]?.Properties as Json).DefinitionString)) as StateMachineDefinition;
+  const [machine] = machines as [Json];
+  return JSON.parse(text((machine.Properties as Json).DefinitionString)) as StateMachineDefinition;
 }
 
 /** The function ARN a definition names for a construct's logical id. */
