@@ -3,10 +3,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ENV, SWEEP_HANDLER } from '../functions/contract/handler.ts';
+import {
+  DISTRIBUTED_ENV,
+  ENV,
+  START_HANDLER,
+  STEP_HANDLERS,
+  SWEEP_HANDLER,
+} from '../functions/contract/handler.ts';
 import { parseStackConfig } from '../lib/config.ts';
-import { PROJECT_ROOT } from '../lib/sweep-function.ts';
+import { BUNDLING, PROJECT_ROOT } from '../lib/sweep-function.ts';
 import { CDK_JSON, DEFAULTS, synthesize } from './support/stack-app.ts';
 import { type Json, logicalId } from './support/template-json.ts';
 
@@ -118,6 +125,44 @@ describe('cdk synth of bin/app.ts', { timeout: 120_000 }, () => {
     try {
       const loaded = (await import(pathToFileURL(bundle).href)) as Record<string, unknown>;
       expect(typeof loaded[SWEEP_HANDLER.export]).toBe('function');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('bundles the distributed engine’s entries the same way, and each loads and exports what its functions name', async () => {
+    // The app above bundles the single engine; the workflow's entries go through the same esbuild
+    // settings here (lib/sweep-function.ts BUNDLING), which is all a synth with engine=distributed adds.
+    const bundles = join(out, 'distributed');
+    await build({
+      entryPoints: [START_HANDLER.entry, STEP_HANDLERS.entry].map((e) => join(PROJECT_ROOT, e)),
+      outdir: bundles,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      minify: BUNDLING.minify,
+      format: BUNDLING.format,
+      mainFields: [...BUNDLING.mainFields],
+      banner: { js: BUNDLING.banner },
+      logLevel: 'error',
+    });
+    stubHandlerEnv();
+    vi.stubEnv(DISTRIBUTED_ENV.stateMachineArn, 'arn:aws:states:ap-south-1:123456789012:stateMachine:sweep');
+    vi.stubEnv(DISTRIBUTED_ENV.workBucket, 'vobiz-archive');
+    vi.stubEnv(DISTRIBUTED_ENV.shardRequestsPerSecond, '33.33');
+    try {
+      const starter = (await import(pathToFileURL(join(bundles, 'start-sweep.mjs')).href)) as Record<
+        string,
+        unknown
+      >;
+      expect(typeof starter[START_HANDLER.export]).toBe('function');
+      const steps = (await import(pathToFileURL(join(bundles, 'sweep-steps.mjs')).href)) as Record<
+        string,
+        unknown
+      >;
+      expect(typeof steps[STEP_HANDLERS.steps]).toBe('function');
+      expect(typeof steps[STEP_HANDLERS.shards]).toBe('function');
     } finally {
       vi.unstubAllEnvs();
     }
