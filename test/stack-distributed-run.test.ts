@@ -26,6 +26,7 @@ import type { StateMachineDefinition } from './support/state-machine.ts';
 import { stateMachineDefinition } from './support/state-machine.ts';
 import { captureStdout, type StdoutCapture } from './support/stdout-capture.ts';
 import type { Json } from './support/template-json.ts';
+import { metricsRead, unemitted } from './support/template-reads.ts';
 
 /*
  * The workflow run, not just synthesized: the definition the stack synthesizes, interpreted by
@@ -43,6 +44,8 @@ const ACCOUNTS = 300;
 const SHARD_SIZE = 100;
 
 let definition: StateMachineDefinition;
+/** The distributed stack's template: what its alarms read. */
+let template: Record<string, unknown>;
 let sim: Simulator;
 let dynamo: EmbeddedDynamo;
 let dir: string;
@@ -141,7 +144,9 @@ async function execute(slot: string, failShard: number | null = null) {
 }
 
 beforeAll(async () => {
-  definition = stateMachineDefinition(synthesize({ engine: 'distributed' }).template);
+  const synthesized = synthesize({ engine: 'distributed' }).template;
+  definition = stateMachineDefinition(synthesized);
+  template = synthesized.toJSON();
   sim = await startSimulator({ accounts: ACCOUNTS, seed: 17 });
   dynamo = await startEmbeddedDynamo({ dataDir: null });
   await ensureTable(dynamo.client, TABLE);
@@ -186,6 +191,8 @@ describe('the workflow, run through the handlers its definition names', () => {
     expect(nextLine).toMatchObject({ complete: true, unreadShare: 0, known: ACCOUNTS });
     const emitted = stdout.metrics().filter((m) => m.name === METRICS.unreadShare);
     expect(emitted.map((m) => m.value)).toEqual([firstLine?.unreadShare, 0]);
+    // Finalize emits every metric this stack's alarms read: the metric contract of engine distributed.
+    expect(unemitted(metricsRead(template as never), stdout.metrics())).toEqual([]);
   });
 
   it('reads every account, counts the overlap pages read twice as duplicates, notifies each alert once across shards, and releases the lease', async () => {

@@ -11,8 +11,8 @@ import type { HandlerResult } from '../functions/handler/sweep-handler.ts';
 import { SWEEP_QUERIES } from '../lib/log-queries.ts';
 import { type Simulator, startSimulator } from '../sim/server.ts';
 import { synthesize } from './support/stack-app.ts';
-import { captureStdout, type EmittedMetric, type StdoutCapture } from './support/stdout-capture.ts';
-import { joined, logWidgetQueries, metricsRead, type ReadMetric } from './support/template-reads.ts';
+import { captureStdout, type StdoutCapture } from './support/stdout-capture.ts';
+import { joined, logWidgetQueries, metricsRead, unemitted } from './support/template-reads.ts';
 
 /*
  * The metric contract: every metric an alarm or a dashboard widget of the template reads must be
@@ -23,14 +23,6 @@ import { joined, logWidgetQueries, metricsRead, type ReadMetric } from './suppor
  */
 
 type Json = Record<string, unknown>;
-
-/** The metrics of this namespace that `read` names and `emitted` does not hold, as "Name {dims}". */
-function unemitted(read: readonly ReadMetric[], emitted: readonly EmittedMetric[]): string[] {
-  const key = (m: { namespace: string; name: string; dimensions: Record<string, string> }) =>
-    `${m.namespace}/${m.name} ${JSON.stringify(Object.entries(m.dimensions).sort())}`;
-  const have = new Set(emitted.map(key));
-  return [...new Set(read.filter((m) => m.namespace === METRICS.namespace && !have.has(key(m))).map(key))];
-}
 
 const sns = mockClient(SNSClient);
 const secrets = mockClient(SecretsManagerClient);

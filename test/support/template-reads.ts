@@ -1,3 +1,6 @@
+import { METRICS } from '../../functions/contract/metrics.ts';
+import type { EmittedMetric } from './stdout-capture.ts';
+
 /**
  * What a synthesized template reads from CloudWatch: every metric an alarm or a dashboard widget
  * names (namespace, name, dimensions), for the metric contract test.
@@ -84,4 +87,12 @@ export function logWidgetQueries(template: { Resources: Record<string, Json> }):
       };
       return body.widgets.filter((w) => w.type === 'log').map((w) => String(w.properties.query));
     });
+}
+
+/** The metrics of this namespace that `read` names and `emitted` does not hold, as "Name {dims}". */
+export function unemitted(read: readonly ReadMetric[], emitted: readonly EmittedMetric[]): string[] {
+  const key = (m: { namespace: string; name: string; dimensions: Record<string, string> }) =>
+    `${m.namespace}/${m.name} ${JSON.stringify(Object.entries(m.dimensions).sort())}`;
+  const have = new Set(emitted.map(key));
+  return [...new Set(read.filter((m) => m.namespace === METRICS.namespace && !have.has(key(m))).map(key))];
 }
