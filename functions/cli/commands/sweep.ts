@@ -10,7 +10,7 @@ import { isAmount, lessThan, parseAmount } from '../../core/money.ts';
 import { createNotifier } from '../../core/notifier.ts';
 import type { ChannelPort, NotifierPort } from '../../core/ports.ts';
 import { runSweep, type SweepEvent } from '../../core/sweep.ts';
-import type { SweepSummary } from '../../core/types.ts';
+import type { Notification, SweepSummary } from '../../core/types.ts';
 import {
   decimalNumber,
   HELP_OPTION,
@@ -21,10 +21,12 @@ import {
   type Values,
   wholeNumber,
 } from '../args.ts';
+import { painter, paintNotification } from '../colour.ts';
 import { defineCommand } from '../command.ts';
 import { trapInterrupts } from '../interrupt.ts';
 import { type CliIO, clockOf } from '../io.ts';
 import { formatOptions, resolveFormat, writeOutput } from '../output.ts';
+import { progressOnTerminal } from '../progress.ts';
 import { DEFAULT_DATA_DIR, STORE_OPTIONS, storeTarget, withStore } from '../store-options.ts';
 import { renderSummary } from '../summary-view.ts';
 import { archiveAfterSweep } from './archive.ts';
@@ -125,7 +127,10 @@ const OPTIONS = {
     help: 'also post notifications to this https webhook (Slack works as is), signed with VOBIZ_BALANCE_WEBHOOK_SECRET',
   },
   ...formatOptions(['table', 'json']),
-  verbose: { type: 'boolean', help: 'progress on stderr' },
+  verbose: {
+    type: 'boolean',
+    help: 'a line on stderr for each page, failure and retry, and each alert as it is decided',
+  },
 } as const;
 
 type SweepValues = Values<typeof OPTIONS>;
@@ -184,7 +189,10 @@ export function parseSweepArgs(argv: readonly string[]): SweepValues {
 }
 
 /** What a sweep prints to and reads from; npm start and the benchmark pass their own. */
-export type SweepIO = Pick<CliIO, 'stdout' | 'stderr' | 'env' | 'clock'> & {
+export type SweepIO = Pick<
+  CliIO,
+  'stdout' | 'stderr' | 'env' | 'clock' | 'stdoutIsTTY' | 'stderrIsTTY' | 'columns' | 'writeStderr'
+> & {
   /** Aborting it interrupts the sweep (the command aborts it on SIGINT/SIGTERM). */
   signal?: AbortSignal;
 };
@@ -213,8 +221,6 @@ export function incompleteReason(summary: SweepSummary): string {
 
 /** Builds the adapters from the parsed flags and runs one sweep; shared by the CLI and the demo. */
 export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<SweepRun> {
-  // With JSON on stdout, the alerts printed as they go out are for a person: stderr.
-  const print = resolveFormat(values, ['table', 'json']) === 'json' ? io.stderr : io.stdout;
   const config = sweepConfig(values);
   const partnerThreshold = amountFlag('--partner-threshold', values['partner-threshold']);
   const clock = clockOf(io);
@@ -249,7 +255,14 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
     now: clock,
   });
 
-  const notifier = notifierFor(values, io.env, print);
+  // A terminal's progress line is cleared before any other line, on either stream.
+  const progress = progressOnTerminal(io, clock);
+  const out = progress ? { stdout: progress.above(io.stdout), stderr: progress.above(io.stderr) } : io;
+  // With JSON on stdout, the alerts printed as they go out are for a person: stderr.
+  const json = resolveFormat(values, ['table', 'json']) === 'json';
+  const print = json ? out.stderr : out.stdout;
+  const paint = painter(json ? io.stderrIsTTY : io.stdoutIsTTY, io.env);
+  const notifier = notifierFor(values, io.env, (line, n) => print(paintNotification(line, n, paint)));
   const target = storeTarget(values, io.env);
   return withStore(target, { create: true }, async ({ client, tableName }) => {
     const store = createDynamoStore({
@@ -260,30 +273,37 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
       timezone: config.timezone,
     });
     const started = clock();
-    const summary = await runSweep(
-      {
-        vobiz,
-        store,
-        notifier,
-        clock,
-        log: values.verbose
-          ? (event) => {
-              const line = describeEvent(event);
-              if (line !== null) io.stderr(line);
-            }
-          : undefined,
-      },
-      {
-        config,
-        sweepId: `sweep-${randomUUID()}`,
-        now,
-        partnerThreshold,
-        signal: io.signal,
-        periodMinutes,
-        deadline: deadlineSeconds === undefined ? undefined : started + deadlineSeconds * 1000,
-        publishReserveMs: deadlineSeconds === undefined ? undefined : Math.min(5_000, deadlineSeconds * 100),
-      },
-    );
+    progress?.start();
+    let summary: SweepSummary;
+    try {
+      summary = await runSweep(
+        {
+          vobiz,
+          store,
+          notifier,
+          clock,
+          log: (event) => {
+            progress?.update(event);
+            if (!values.verbose) return;
+            const line = describeEvent(event);
+            if (line !== null) out.stderr(line);
+          },
+        },
+        {
+          config,
+          sweepId: `sweep-${randomUUID()}`,
+          now,
+          partnerThreshold,
+          signal: io.signal,
+          periodMinutes,
+          deadline: deadlineSeconds === undefined ? undefined : started + deadlineSeconds * 1000,
+          publishReserveMs:
+            deadlineSeconds === undefined ? undefined : Math.min(5_000, deadlineSeconds * 100),
+        },
+      );
+    } finally {
+      progress?.finish();
+    }
     const archiveNow = now === undefined ? clock() : Date.parse(now);
     await archiveAfterSweep({
       client,
@@ -303,7 +323,11 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
  * Where notifications go: appended to the alerts file, each printed as it is delivered; and to the
  * webhook when --webhook-url is given.
  */
-function notifierFor(values: SweepValues, env: SweepIO['env'], print: (line: string) => void): NotifierPort {
+function notifierFor(
+  values: SweepValues,
+  env: SweepIO['env'],
+  print: (line: string, notification: Notification) => void,
+): NotifierPort {
   const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
   const channels: ChannelPort[] = [
     createFileChannel({ alertsFile: resolve(values['alerts-file'] ?? join(dataDir, 'alerts.jsonl')), print }),
