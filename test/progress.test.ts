@@ -3,11 +3,11 @@ import {
   advance,
   createProgressLine,
   formatDuration,
-  type ProgressEvent,
   type ProgressState,
   renderProgress,
   startProgress,
 } from '../functions/cli/progress.ts';
+import type { SweepEvent as ProgressEvent } from '../functions/core/sweep-types.ts';
 
 /**
  * The sweep's live line on a terminal: what it says, computed from synthetic sweep events,

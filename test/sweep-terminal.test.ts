@@ -96,12 +96,20 @@ describe('a sweep at a terminal', () => {
       // What remains is what was printed, every line whole, and no trace of the progress line.
       expect(screen(run.terminal ?? '')).toEqual(linesOf(plain(run.stdout).trimEnd()));
     }
-    const drawn = first.stderr.split(CLEAR);
-    expect(drawn.some((d) => /^read \d+ of 30 listed \(30 in the API\)/.test(d))).toBe(true);
+    // Each account's outcome moves the count: it only grows, and reaches the accounts read.
+    const counts = first.stderr
+      .split(CLEAR)
+      .map((d) => /^read (\d+) of 30 listed \(30 in the API\)/.exec(d)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number);
+    expect(counts.length).toBeGreaterThan(1);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBeGreaterThan(15);
+    expect(counts.at(-1)).toBeLessThanOrEqual(30);
     expect(repeat.stdout).toMatch(/^sweep complete in [\d.]+ s: 30 listed, 30 read/);
   });
 
-  it('keeps the verbose log whole between redrawings', async () => {
+  it('with --verbose, prints each alert as it is decided, before the sweep delivers any, and keeps the log whole between redrawings', async () => {
     // Act
     const run = await sweep('verbose', ['--verbose']);
 
@@ -110,6 +118,25 @@ describe('a sweep at a terminal', () => {
     const shown = screen(run.terminal ?? '');
     expect(shown).toContain('page 1: 30 new account(s) of 30');
     expect(shown.filter((l) => /listed \(|listing accounts/.test(l))).toEqual([]);
+    const decided = shown.filter((l) => l.startsWith('decided: ')).map((l) => l.slice('decided: '.length));
+    const delivered = shown.filter((l) => /^(LOW|CRITICAL) /.test(l));
+    expect(delivered.length).toBeGreaterThan(0);
+    expect([...decided].sort()).toEqual([...delivered].sort());
+    expect(shown.findLastIndex((l) => l.startsWith('decided: '))).toBeLessThan(
+      shown.findIndex((l) => /^(LOW|CRITICAL) /.test(l)),
+    );
+    expect(linesOf(run.stderr).some((l) => l.includes(`decided: ${red('CRITICAL')} `))).toBe(true);
+  });
+
+  it('with --verbose and stderr not a terminal, writes the log as plain lines: no progress, no colour', async () => {
+    // Act
+    const run = await sweep('verbose-piped', ['--verbose'], { tty: false });
+
+    // Assert
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^page 1: 30 new account\(s\) of 30\n/);
+    expect(run.stderr).toMatch(/^decided: (LOW|CRITICAL) .+ \(MA_[A-Z0-9]+\): balance /m);
+    expect([...run.stderr].filter((c) => c < ' ' && c !== '\n')).toEqual([]);
   });
 
   it('colours the alerts as they print: critical red, low yellow, then recovered green', async () => {
@@ -124,6 +151,10 @@ describe('a sweep at a terminal', () => {
 
     // Assert
     expect(linesOf(first.stdout).some((l) => l.startsWith(`${red('CRITICAL')} `))).toBe(true);
+    const levels = linesOf(first.stdout).find((l) => l.startsWith('levels: ')) ?? '';
+    expect(levels).toMatch(/^levels: \d+ OK, /);
+    const [, lowCount, criticalCount] = /(\d+) LOW, (\d+) CRITICAL/.exec(plain(levels)) ?? [];
+    expect(levels).toContain(`, ${yellow(`${lowCount} LOW`)}, ${red(`${criticalCount} CRITICAL`)}`);
     expect(low).toMatch(/^MA_/);
     const recovered = linesOf(second.stdout).filter((l) => l.startsWith(`${green('RECOVERED')} `));
     expect(recovered).toEqual([expect.stringContaining(`(${low})`)]);

@@ -1,3 +1,4 @@
+import type { SweepEvent } from '../core/sweep-types.ts';
 import type { CliIO } from './io.ts';
 
 /**
@@ -7,13 +8,6 @@ import type { CliIO } from './io.ts';
  * (carriage return, clear to the end of line) at most every `intervalMs`, and cleared before
  * any other line is printed and at the end, so it never mixes with them.
  */
-
-// TODO(engine): import these from core/sweep-types.ts once the engine's account event lands.
-type AccountOutcome = 'read' | 'failed' | 'gone' | 'skipped';
-export type ProgressEvent =
-  | { type: 'page'; page: number; newAccounts: number; total: number }
-  | { type: 'account'; authId: string; outcome: AccountOutcome; notifications: readonly unknown[] }
-  | { type: 'read-failed' | 'conflict' | 'analysis-failed' | 'delivery-refused' | 'stopping' };
 
 export interface ProgressState {
   /** When the sweep started, epoch ms. */
@@ -33,7 +27,7 @@ export function startProgress(startedAt: number): ProgressState {
   return { startedAt, firstDoneAt: null, listed: 0, total: null, read: 0, gone: 0, failed: 0 };
 }
 
-export function advance(state: ProgressState, event: ProgressEvent, now: number): ProgressState {
+export function advance(state: ProgressState, event: SweepEvent, now: number): ProgressState {
   if (event.type === 'page') {
     return { ...state, listed: state.listed + event.newAccounts, total: event.total };
   }
@@ -94,7 +88,7 @@ export interface ProgressLine {
   /** The sweep starts now: elapsed time counts from here, and the line is drawn from here on. */
   start(): void;
   /** Takes in an event; redraws when the last drawing is `intervalMs` old. */
-  update(event: ProgressEvent): void;
+  update(event: SweepEvent): void;
   /** Redraws if due, so elapsed time and rate move while no event comes (a slow API). */
   tick(): void;
   /** `print`, preceded by clearing the line when it is drawn; the next update or tick draws it again. */

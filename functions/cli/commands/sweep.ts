@@ -5,6 +5,7 @@ import { createFileChannel } from '../../adapters/local/file-channel.ts';
 import { createVobizClient } from '../../adapters/vobiz/client.ts';
 import { createWebhookChannel, parseWebhookUrl } from '../../adapters/webhook/webhook-channel.ts';
 import { parseSweepConfig, type SweepConfig, tableWindowDays } from '../../core/config.ts';
+import { describeNotification } from '../../core/display.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { isAmount, lessThan, parseAmount } from '../../core/money.ts';
 import { createNotifier } from '../../core/notifier.ts';
@@ -21,12 +22,12 @@ import {
   type Values,
   wholeNumber,
 } from '../args.ts';
-import { painter, paintNotification } from '../colour.ts';
+import { type Paint, painter, paintNotification } from '../colour.ts';
 import { defineCommand } from '../command.ts';
 import { trapInterrupts } from '../interrupt.ts';
 import { type CliIO, clockOf } from '../io.ts';
 import { formatOptions, resolveFormat, writeOutput } from '../output.ts';
-import { progressOnTerminal } from '../progress.ts';
+import { type ProgressLine, progressOnTerminal } from '../progress.ts';
 import { DEFAULT_DATA_DIR, STORE_OPTIONS, storeTarget, withStore } from '../store-options.ts';
 import { renderSummary } from '../summary-view.ts';
 import { archiveAfterSweep } from './archive.ts';
@@ -156,17 +157,23 @@ delivery (one stderr line per channel: the reason, the count pending), 130 SIGIN
   options: OPTIONS,
   async run({ values, io }) {
     const format = resolveFormat(values, ['table', 'json']);
-    const interrupt = trapInterrupts(io.stderr);
+    // A terminal's progress line is cleared before any other line, on either stream.
+    const progress = progressOnTerminal(io, clockOf(io));
+    const shown = progress
+      ? { ...io, stdout: progress.above(io.stdout), stderr: progress.above(io.stderr) }
+      : io;
+    const interrupt = trapInterrupts(shown.stderr);
     let run: SweepRun;
     try {
-      run = await runSweepWith(values, { ...io, signal: interrupt.signal });
+      run = await runSweepWith(values, { ...shown, signal: interrupt.signal, progress });
     } finally {
+      progress?.finish();
       interrupt.release();
     }
     const { summary, itemsWritten } = run;
-    if (format === 'json') io.stderr(renderSummary(summary));
+    if (format === 'json') io.stderr(renderSummary(summary, painter(io.stderrIsTTY, io.env)));
     await writeOutput(io, format, {
-      table: () => renderSummary(summary),
+      table: () => renderSummary(summary, painter(io.stdoutIsTTY, io.env)),
       json: () => ({ ...summary, itemsWritten }),
     });
     const refused = summary.delivery.filter((d) => d.error !== null);
@@ -195,6 +202,8 @@ export type SweepIO = Pick<
 > & {
   /** Aborting it interrupts the sweep (the command aborts it on SIGINT/SIGTERM). */
   signal?: AbortSignal;
+  /** The terminal's progress line, told every event; stdout and stderr already clear it. */
+  progress?: ProgressLine | null;
 };
 
 export interface SweepRun {
@@ -255,14 +264,13 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
     now: clock,
   });
 
-  // A terminal's progress line is cleared before any other line, on either stream.
-  const progress = progressOnTerminal(io, clock);
-  const out = progress ? { stdout: progress.above(io.stdout), stderr: progress.above(io.stderr) } : io;
+  const progress = io.progress ?? null;
   // With JSON on stdout, the alerts printed as they go out are for a person: stderr.
   const json = resolveFormat(values, ['table', 'json']) === 'json';
-  const print = json ? out.stderr : out.stdout;
+  const print = json ? io.stderr : io.stdout;
   const paint = painter(json ? io.stderrIsTTY : io.stdoutIsTTY, io.env);
   const notifier = notifierFor(values, io.env, (line, n) => print(paintNotification(line, n, paint)));
+  const paintLog = painter(io.stderrIsTTY, io.env);
   const target = storeTarget(values, io.env);
   return withStore(target, { create: true }, async ({ client, tableName }) => {
     const store = createDynamoStore({
@@ -284,9 +292,7 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
           clock,
           log: (event) => {
             progress?.update(event);
-            if (!values.verbose) return;
-            const line = describeEvent(event);
-            if (line !== null) out.stderr(line);
+            if (values.verbose) for (const line of describeEvent(event, paintLog)) io.stderr(line);
           },
         },
         {
@@ -443,21 +449,26 @@ function amountFlag(flag: string, text: string | undefined): string | null {
   return amount;
 }
 
-function describeEvent(event: SweepEvent): string | null {
+/** The verbose log's lines for an event; an account's, the alerts its step decided (delivered at the end). */
+function describeEvent(event: SweepEvent, paint: Paint): string[] {
   switch (event.type) {
     case 'account':
-      return null;
+      return event.notifications.map(
+        (n) => `decided: ${paintNotification(describeNotification(n), n, paint)}`,
+      );
     case 'page':
-      return `page ${event.page}: ${event.newAccounts} new account(s) of ${event.total}`;
+      return [`page ${event.page}: ${event.newAccounts} new account(s) of ${event.total}`];
     case 'read-failed':
-      return `could not read ${event.authId}: ${event.reason}`;
+      return [`could not read ${event.authId}: ${event.reason}`];
     case 'conflict':
-      return `${event.authId} changed under this sweep; deciding again (attempt ${event.attempt})`;
+      return [`${event.authId} changed under this sweep; deciding again (attempt ${event.attempt})`];
     case 'analysis-failed':
-      return `no runway for ${event.authId} this time: ${event.reason}`;
+      return [`no runway for ${event.authId} this time: ${event.reason}`];
     case 'delivery-refused':
-      return `${event.channel} refused delivery, ${event.pending} notification(s) kept for the next sweep: ${event.reason}`;
+      return [
+        `${event.channel} refused delivery, ${event.pending} notification(s) kept for the next sweep: ${event.reason}`,
+      ];
     case 'stopping':
-      return `stopping: ${event.reason}`;
+      return [`stopping: ${event.reason}`];
   }
 }
