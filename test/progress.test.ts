@@ -62,8 +62,8 @@ describe('the progress line', () => {
     expect(line).toBe('read 42 of 200 listed (250 in the API) · 3 failed · 4.5/s · ETA 46s');
   });
 
-  it('leaves out failures while there are none and counts no account twice when another part of the sweep took it', () => {
-    // Arrange
+  it('leaves out failures while there are none, and counts an account two parts of the sweep listed once', () => {
+    // Arrange: two parts share a page; the second finds 9 of its rows already taken.
     const events: [ProgressEvent, number][] = [
       [page(50, 50), 0],
       ...Array.from({ length: 30 }, (): [ProgressEvent, number] => [account('read'), 0]),
@@ -73,8 +73,23 @@ describe('the progress line', () => {
     // Act
     const line = renderProgress(feed(startProgress(0), events), 2_000, 120);
 
-    // Assert: 30 in 2 s = 15/s, 20 left.
-    expect(line).toBe('read 30 of 50 listed (50 in the API) · 15/s · ETA 1s');
+    // Assert: 41 listed; 30 in 2 s = 15/s, 20 left of the API's 50.
+    expect(line).toBe('read 30 of 41 listed (50 in the API) · 15/s · ETA 1s');
+  });
+
+  it('counts known accounts the list no longer shows, read by id after it, apart', () => {
+    // Arrange
+    const events: [ProgressEvent, number][] = [
+      [page(10, 10), 0],
+      ...Array.from({ length: 11 }, (): [ProgressEvent, number] => [account('read'), 0]),
+      [account('gone'), 0],
+    ];
+
+    // Act
+    const line = renderProgress(feed(startProgress(0), events), 4_000, 120);
+
+    // Assert
+    expect(line).toBe('read 12 of 10 listed + 2 not listed (10 in the API) · 3.0/s · ETA 0s');
   });
 
   it('gives no rate or time left in the first second of reading', () => {

@@ -116,7 +116,7 @@ describe('a sweep at a terminal', () => {
     // Assert
     expect(run.code).toBe(0);
     const shown = screen(run.terminal ?? '');
-    expect(shown).toContain('page 1: 30 new account(s) of 30');
+    expect(shown).toContain('page 1: 30 account(s) of 30');
     expect(shown.filter((l) => /listed \(|listing accounts/.test(l))).toEqual([]);
     const decided = shown.filter((l) => l.startsWith('decided: ')).map((l) => l.slice('decided: '.length));
     const delivered = shown.filter((l) => /^(LOW|CRITICAL) /.test(l));
@@ -134,7 +134,7 @@ describe('a sweep at a terminal', () => {
 
     // Assert
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/^page 1: 30 new account\(s\) of 30\n/);
+    expect(run.stderr).toMatch(/^page 1: 30 account\(s\) of 30\n/);
     expect(run.stderr).toMatch(/^decided: (LOW|CRITICAL) .+ \(MA_[A-Z0-9]+\): balance /m);
     expect([...run.stderr].filter((c) => c < ' ' && c !== '\n')).toEqual([]);
   });

@@ -14,8 +14,10 @@ export interface ProgressState {
   startedAt: number;
   /** When the first account was done: the rate counts from there, not from the listing. */
   firstDoneAt: number | null;
-  /** Unique accounts listed so far. */
-  listed: number;
+  /** Rows of the list pages read so far: a page two parts of the sweep share counts twice. */
+  rows: number;
+  /** Accounts one part took that another had already taken: the rows counted twice, found so far. */
+  skipped: number;
   /** The API's count of accounts on the latest page, null before the first page. */
   total: number | null;
   read: number;
@@ -24,15 +26,13 @@ export interface ProgressState {
 }
 
 export function startProgress(startedAt: number): ProgressState {
-  return { startedAt, firstDoneAt: null, listed: 0, total: null, read: 0, gone: 0, failed: 0 };
+  return { startedAt, firstDoneAt: null, rows: 0, skipped: 0, total: null, read: 0, gone: 0, failed: 0 };
 }
 
 export function advance(state: ProgressState, event: SweepEvent, now: number): ProgressState {
-  if (event.type === 'page') {
-    return { ...state, listed: state.listed + event.newAccounts, total: event.total };
-  }
-  // `skipped`: another part of the sweep has it, and counts it there.
-  if (event.type !== 'account' || event.outcome === 'skipped') return state;
+  if (event.type === 'page') return { ...state, rows: state.rows + event.newAccounts, total: event.total };
+  if (event.type !== 'account') return state;
+  if (event.outcome === 'skipped') return { ...state, skipped: state.skipped + 1 };
   return { ...state, firstDoneAt: state.firstDoneAt ?? now, [event.outcome]: state[event.outcome] + 1 };
 }
 
@@ -41,21 +41,25 @@ const COUNT = new Intl.NumberFormat('en-US');
 /**
  * The line for a terminal `columns` wide (cut to fit: a line that wraps cannot be redrawn in
  * place): `read 1,234 of 2,000 listed (10,000 in the API) · 3 failed · 41/s · ETA 3m12s`.
+ * Known accounts the list no longer shows are read after it, by id: `+ 5 not listed`.
  */
 export function renderProgress(state: ProgressState, now: number, columns: number): string {
   const elapsed = formatDuration(now - state.startedAt);
   let line: string;
-  if (state.total === null && state.listed === 0) {
+  if (state.total === null && state.rows === 0) {
     line = `listing accounts… ${elapsed}`;
   } else {
     const done = state.read + state.gone + state.failed;
-    const target = Math.max(state.listed, state.total ?? 0);
+    const listed = state.rows - state.skipped;
+    const unlisted = Math.max(0, done - listed);
+    const target = Math.max(listed + unlisted, state.total ?? 0);
     const seconds = state.firstDoneAt === null ? 0 : (now - state.firstDoneAt) / 1000;
     // Under a second of reading says nothing yet about the rate.
     const rate = seconds >= 1 ? done / seconds : null;
     const left = Math.max(0, target - done);
     const parts = [
-      `read ${COUNT.format(state.read + state.gone)} of ${COUNT.format(state.listed)} listed` +
+      `read ${COUNT.format(state.read + state.gone)} of ${COUNT.format(listed)} listed` +
+        (unlisted > 0 ? ` + ${COUNT.format(unlisted)} not listed` : '') +
         (state.total === null ? '' : ` (${COUNT.format(state.total)} in the API)`),
     ];
     if (state.failed > 0) parts.push(`${COUNT.format(state.failed)} failed`);

@@ -457,7 +457,7 @@ function describeEvent(event: SweepEvent, paint: Paint): string[] {
         (n) => `decided: ${paintNotification(describeNotification(n), n, paint)}`,
       );
     case 'page':
-      return [`page ${event.page}: ${event.newAccounts} new account(s) of ${event.total}`];
+      return [`page ${event.page}: ${event.newAccounts} account(s) of ${event.total}`];
     case 'read-failed':
       return [`could not read ${event.authId}: ${event.reason}`];
     case 'conflict':
