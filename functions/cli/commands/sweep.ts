@@ -167,7 +167,6 @@ delivery (one stderr line per channel: the reason, the count pending), 130 SIGIN
     try {
       run = await runSweepWith(values, { ...shown, signal: interrupt.signal, progress });
     } finally {
-      progress?.finish();
       interrupt.release();
     }
     const { summary, itemsWritten } = run;
