@@ -3,15 +3,30 @@ import { ConfigError } from '../core/errors.ts';
 import { localDay } from '../core/time.ts';
 import type { Snapshot } from '../core/types.ts';
 import { createHistoryReader, type HistoryReader } from '../finance/history-reader.ts';
-import { type ArchiveFlags, openArchive, resolveTableWindowDays } from './archive-options.ts';
+import {
+  ARCHIVE_OPTION,
+  type ArchiveFlags,
+  openArchive,
+  resolveTableWindowDays,
+  TABLE_WINDOW_OPTION,
+} from './archive-options.ts';
+import { type OptionSpecs, TIMEZONE_OPTION } from './args.ts';
 import { type CliIO, clockOf } from './io.ts';
-import { type StoreFlags, storeTarget, withStore } from './store-options.ts';
+import { STORE_OPTIONS, type StoreFlags, storeTarget, withStore } from './store-options.ts';
 
 /**
  * What the finance and operations commands share: the finance store on the table the store
  * flags name (never creating one), and history read through the table's keys, never a scan,
  * for the days the table keeps, and from the archive for older days.
  */
+
+/** Where history comes from: the partner's time zone, the store, the archive and the table's window. */
+export const HISTORY_SOURCE_OPTIONS = {
+  ...TIMEZONE_OPTION,
+  ...STORE_OPTIONS,
+  ...ARCHIVE_OPTION,
+  ...TABLE_WINDOW_OPTION,
+} as const satisfies OptionSpecs;
 
 export interface FinanceContext {
   store: FinanceStore;

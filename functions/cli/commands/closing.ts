@@ -5,13 +5,16 @@ import { addDays, daysBetween, endOfDay, isDay, localDateTime, localDay } from '
 import { closingRows, closingTotals, LatestByAccount } from '../../finance/closing.ts';
 import type { CsvColumn } from '../../finance/csv.ts';
 import { textTable } from '../../finance/text-table.ts';
-import { ARCHIVE_OPTION, TABLE_WINDOW_OPTION } from '../archive-options.ts';
-import { NOW_OPTION, resolveNow, resolveTimezone, TIMEZONE_OPTION, wholeNumber } from '../args.ts';
+import { NOW_OPTION, resolveNow, resolveTimezone, wholeNumber } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { PARTITION_CONCURRENCY, readDay, withHistoryStore } from '../finance-reads.ts';
+import {
+  HISTORY_SOURCE_OPTIONS,
+  PARTITION_CONCURRENCY,
+  readDay,
+  withHistoryStore,
+} from '../finance-reads.ts';
 import { clockOf } from '../io.ts';
 import { FILE_OUTPUT_OPTIONS, formatOptions, resolveFormat, writeOutput } from '../output.ts';
-import { STORE_OPTIONS } from '../store-options.ts';
 
 type ClosingRow = ReturnType<typeof closingRows>[number];
 
@@ -32,10 +35,7 @@ Accounts not observed that day show their latest earlier observation (and when i
     ...NOW_OPTION,
     ...formatOptions(['table', 'csv', 'json']),
     ...FILE_OUTPUT_OPTIONS,
-    ...TIMEZONE_OPTION,
-    ...STORE_OPTIONS,
-    ...ARCHIVE_OPTION,
-    ...TABLE_WINDOW_OPTION,
+    ...HISTORY_SOURCE_OPTIONS,
   },
   async run({ values, io }) {
     const format = resolveFormat(values, ['table', 'csv', 'json']);

@@ -5,12 +5,10 @@ import type { Snapshot } from '../../core/types.ts';
 import { endOfDay, isDay, localDateTime, localDay, startOfDay } from '../../finance/calendar.ts';
 import type { CsvColumn } from '../../finance/csv.ts';
 import { textTable } from '../../finance/text-table.ts';
-import { ARCHIVE_OPTION, TABLE_WINDOW_OPTION } from '../archive-options.ts';
-import { resolveTimezone, TIMEZONE_OPTION, wholeNumber } from '../args.ts';
+import { resolveTimezone, wholeNumber } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { unknownAccount, withHistoryStore } from '../finance-reads.ts';
+import { HISTORY_SOURCE_OPTIONS, unknownAccount, withHistoryStore } from '../finance-reads.ts';
 import { FILE_OUTPUT_OPTIONS, formatOptions, resolveFormat, writeOutput } from '../output.ts';
-import { STORE_OPTIONS } from '../store-options.ts';
 
 /** `history`: an account's snapshots from its own key range, newest first. */
 export const history = defineCommand({
@@ -33,10 +31,7 @@ export const history = defineCommand({
     limit: { type: 'string', value: '<n>', help: 'at most this many snapshots' },
     ...formatOptions(['table', 'csv', 'json']),
     ...FILE_OUTPUT_OPTIONS,
-    ...TIMEZONE_OPTION,
-    ...STORE_OPTIONS,
-    ...ARCHIVE_OPTION,
-    ...TABLE_WINDOW_OPTION,
+    ...HISTORY_SOURCE_OPTIONS,
   },
   async run({ values, positionals, io }) {
     const authId = positionals[0];

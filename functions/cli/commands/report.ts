@@ -19,12 +19,10 @@ import {
   reportAccount,
 } from '../../finance/report-model.ts';
 import { StatementBuilder } from '../../finance/statement.ts';
-import { ARCHIVE_OPTION, TABLE_WINDOW_OPTION } from '../archive-options.ts';
-import { NOW_OPTION, resolveNow, resolveTimezone, TIMEZONE_OPTION, wholeNumber } from '../args.ts';
+import { NOW_OPTION, resolveNow, resolveTimezone, wholeNumber } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { assertSameTimezone, withHistoryStore } from '../finance-reads.ts';
+import { assertSameTimezone, HISTORY_SOURCE_OPTIONS, withHistoryStore } from '../finance-reads.ts';
 import { type CliIO, clockOf } from '../io.ts';
-import { STORE_OPTIONS } from '../store-options.ts';
 
 /**
  * `report`: one self-contained HTML page. Primary course:
@@ -62,10 +60,7 @@ accounts (top-ups and threshold crossings marked) and a table of every account, 
       help: 'critical level where the table sets none (default 0)',
     },
     ...NOW_OPTION,
-    ...TIMEZONE_OPTION,
-    ...STORE_OPTIONS,
-    ...ARCHIVE_OPTION,
-    ...TABLE_WINDOW_OPTION,
+    ...HISTORY_SOURCE_OPTIONS,
   },
   async run({ values, io }) {
     const out = values.out;

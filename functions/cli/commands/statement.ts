@@ -13,19 +13,18 @@ import { LatestByAccount } from '../../finance/closing.ts';
 import type { CsvColumn } from '../../finance/csv.ts';
 import { StatementBuilder, type StatementRow, statementTotals } from '../../finance/statement.ts';
 import { textTable } from '../../finance/text-table.ts';
-import { ARCHIVE_OPTION, TABLE_WINDOW_OPTION } from '../archive-options.ts';
-import { NOW_OPTION, resolveNow, resolveTimezone, TIMEZONE_OPTION } from '../args.ts';
+import { NOW_OPTION, resolveNow, resolveTimezone } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import {
   assertSameTimezone,
   forEachDayInOrder,
+  HISTORY_SOURCE_OPTIONS,
   readDay,
   unknownAccount,
   withHistoryStore,
 } from '../finance-reads.ts';
 import { clockOf } from '../io.ts';
 import { FILE_OUTPUT_OPTIONS, formatOptions, resolveFormat, writeOutput } from '../output.ts';
-import { STORE_OPTIONS } from '../store-options.ts';
 
 /**
  * `statement`: per account, opening + top-ups - spend = closing for a month, exact. Reads the
@@ -43,10 +42,7 @@ closing balance, and the check opening + top-ups - spend = closing, exact. Exit 
     ...NOW_OPTION,
     ...formatOptions(['table', 'csv', 'json']),
     ...FILE_OUTPUT_OPTIONS,
-    ...TIMEZONE_OPTION,
-    ...STORE_OPTIONS,
-    ...ARCHIVE_OPTION,
-    ...TABLE_WINDOW_OPTION,
+    ...HISTORY_SOURCE_OPTIONS,
   },
   async run({ values, io }) {
     const format = resolveFormat(values, ['table', 'csv', 'json']);
