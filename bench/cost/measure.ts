@@ -338,13 +338,17 @@ async function measureExport(
 ): Promise<ArchiveMeasurement> {
   const requests = { get: 0, list: 0, put: 0 };
   const folder = createFolderArchive(dir);
+  const counted = <T>(kind: keyof typeof requests, call: () => T): T => {
+    requests[kind] += 1;
+    return call();
+  };
   const archive: ArchivePort = {
     location: folder.location,
-    days: () => (requests.list++, folder.days()),
-    writeDay: (day, fill) => (requests.put++, folder.writeDay(day, fill)),
-    readDay: (day, visit) => (requests.get++, folder.readDay(day, visit)),
-    readIndex: () => (requests.get++, folder.readIndex()),
-    writeIndex: (index) => (requests.put++, folder.writeIndex(index)),
+    days: () => counted('list', () => folder.days()),
+    writeDay: (day, fill) => counted('put', () => folder.writeDay(day, fill)),
+    readDay: (day, visit) => counted('get', () => folder.readDay(day, visit)),
+    readIndex: () => counted('get', () => folder.readIndex()),
+    writeIndex: (index) => counted('put', () => folder.writeIndex(index)),
   };
   const source = createFinanceStore({
     client,
