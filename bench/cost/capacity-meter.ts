@@ -106,7 +106,7 @@ export function meterCapacity(
   const classOf = (key: Json) => itemClass(str(key[pkName]), str(key[skName]));
 
   function use(name: string): UseTally {
-    reading.uses[name] ??= {
+    return entry(reading.uses, name, () => ({
       requests: 0,
       items: 0,
       created: 0,
@@ -114,8 +114,7 @@ export function meterCapacity(
       unreportedUnits: 0,
       ruleUnits: 0,
       conditionFailures: 0,
-    };
-    return reading.uses[name];
+    }));
   }
 
   /** Index writes of replacing `before` by `after` (either may be absent), by DynamoDB's rules. */
@@ -131,7 +130,7 @@ export function meterCapacity(
       } else if (old) writes = [itemBytes(old)];
       else if (next) writes = [itemBytes(next)];
       if (writes.length === 0) continue;
-      const tally = (reading.indexWrites[`${index.name} ${cls}`] ??= { writes: 0, units: 0 });
+      const tally = entry(reading.indexWrites, `${index.name} ${cls}`, () => ({ writes: 0, units: 0 }));
       tally.writes += writes.length;
       tally.units += writes.reduce((sum, bytes) => sum + writeUnits(bytes), 0);
     }
@@ -162,12 +161,12 @@ export function meterCapacity(
   function record(operation: string, body: Json, output: Json | undefined): void {
     const measured = output ? consumed(output.ConsumedCapacity) : null;
     switch (operation) {
-      case 'PutItem': {
-        const item = body.Item as WireItem;
-        return write(operation, item, item, measured);
-      }
+      case 'PutItem':
+        write(operation, body.Item as WireItem, body.Item as WireItem, measured);
+        return;
       case 'DeleteItem':
-        return write(operation, body.Key as Json, undefined, measured);
+        write(operation, body.Key as Json, undefined, measured);
+        return;
       case 'UpdateItem':
         throw new Error('the cost meter does not model UpdateItem: the sweep writes with PutItem only');
       case 'BatchWriteItem':
@@ -271,17 +270,17 @@ export function meterCapacity(
       const classes: Record<string, StoredClass> = {};
       for (const { item, writtenAt } of shadow.values()) {
         const cls = classOf(item);
-        const stored = (classes[cls] ??= { items: 0, bytes: 0, ttlDays: null, indexes: {} });
+        const stored = entry(classes, cls, () => ({ items: 0, bytes: 0, ttlDays: null, indexes: {} }));
         stored.items += 1;
         stored.bytes += itemBytes(item);
         const expires = item[schema.ttlAttribute];
         if (expires && 'N' in expires) stored.ttlDays = (Number(expires.N) * 1000 - writtenAt) / 86_400_000;
         for (const index of indexes) {
-          const entry = indexEntry(item, index);
-          if (!entry) continue;
-          const held = (stored.indexes[index.name] ??= { entries: 0, bytes: 0 });
-          held.entries += 1;
-          held.bytes += itemBytes(entry);
+          const held = indexEntry(item, index);
+          if (!held) continue;
+          const tally = entry(stored.indexes, index.name, () => ({ entries: 0, bytes: 0 }));
+          tally.entries += 1;
+          tally.bytes += itemBytes(held);
         }
       }
       return classes;
@@ -320,6 +319,15 @@ function consumed(capacity: unknown): number {
     return Number((capacity as { CapacityUnits: unknown }).CapacityUnits) || 0;
   }
   return 0;
+}
+
+/** The map's value at `key`, made first if missing. */
+export function entry<T>(map: Record<string, T>, key: string, make: () => T): T {
+  const found = map[key];
+  if (found !== undefined) return found;
+  const made = make();
+  map[key] = made;
+  return made;
 }
 
 /** A JSON text that does not depend on the order of a map's keys. */
