@@ -21,7 +21,8 @@ interface Resource {
 }
 
 const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
-const DAYS_PER_MONTH = 365.25 / 12;
+/** AWS prices a month as 730 hours. */
+const DAYS_PER_MONTH = 730 / 24;
 
 /** Synthesizes the stack with these `-c` settings (validated as the CDK app validates them). */
 export function synthesize(settings: Record<string, unknown>): Template {
@@ -86,6 +87,8 @@ export interface TemplateFacts {
     id: string;
     transitions: Array<{ days: number; storageClass: string }>;
     expireDays: number | null;
+    /** Days a replaced or deleted object version is kept (versioned buckets). */
+    noncurrentDays: number | null;
   }>;
   glueObjects: number;
   queryDefinitions: number;
@@ -151,12 +154,16 @@ export function readTemplate(template: Template): TemplateFacts {
       (props.LifecycleConfiguration as { Rules?: Array<Record<string, unknown>> } | undefined)?.Rules ?? [];
     // The rule that keeps the archive's day files: the one with transitions.
     const main = rules.find((r) => Array.isArray(r.Transitions)) ?? null;
+    const noncurrent = rules
+      .map((r) => (r.NoncurrentVersionExpiration as { NoncurrentDays?: number } | undefined)?.NoncurrentDays)
+      .find((d) => typeof d === 'number');
     return {
       id,
       transitions: (
         (main?.Transitions as Array<{ TransitionInDays: number; StorageClass: string }>) ?? []
       ).map((t) => ({ days: t.TransitionInDays, storageClass: t.StorageClass })),
       expireDays: typeof main?.ExpirationInDays === 'number' ? main.ExpirationInDays : null,
+      noncurrentDays: noncurrent ?? null,
     };
   });
 
