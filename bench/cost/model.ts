@@ -1,8 +1,10 @@
+import { SWEEP_TIME_BUDGET } from '../../functions/contract/handler.ts';
+import { DEFAULT_SHARD_SIZE, FALLBACK_PAGE_SIZE } from '../../functions/core/sweep-plan.ts';
 import type { MeterReading } from './capacity-meter.ts';
 import { READ_UNIT_BYTES, STORAGE_OVERHEAD_BYTES } from './item-size.ts';
 import type { Measurement, SweepKind } from './measure.ts';
 import { cost, PRICES, type PriceName } from './prices.ts';
-import type { TemplateFacts } from './template.ts';
+import type { DistributedFacts, TemplateFacts } from './template.ts';
 
 /**
  * The monthly bill, line by line, from a recorded measurement (measure.ts), the synthesized
@@ -85,23 +87,11 @@ export function estimate(m: Measurement, t: TemplateFacts, o: ModelOptions): Est
   const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
   const n = (x: number) => fmt.format(x);
 
-  // ---- Lambda: the sweep
-  const sweep = sweepSeconds(m, s, t.sweepFunction.memoryMb);
-  const memoryGb = t.sweepFunction.memoryMb / 1024;
-  const initSeconds = m.initMs / 1000 / vcpuShare(t.sweepFunction.memoryMb);
-  const sweepGbSeconds =
-    (s.regularSweeps * sweep.regularSeconds +
-      s.dayFirstSweeps * sweep.dayFirstSeconds +
-      s.sweeps * initSeconds) *
-    memoryGb;
-  add({
-    service: 'Lambda',
-    what: `sweep: ${n(s.sweepsPerDay - 1)} a day of ${n(sweep.regularSeconds)} s and 1 of ${n(sweep.dayFirstSeconds)} s (a day's first), each + ${n(initSeconds)} s init, at ${t.sweepFunction.memoryMb} MB arm64`,
-    quantity: sweepGbSeconds,
-    unit: 'GB-s',
-    price: 'lambdaArmGbSecond',
-    basis: 'measured',
-  });
+  // ---- Lambda (and Step Functions for engine `distributed`): the sweep
+  const work = sweepWork(m, s);
+  const run = t.distributed ? distributedSweep(m, s, t, t.distributed, work) : singleSweep(m, s, t, work);
+  for (const line of run.lines) add(line);
+  notes.push(...run.notes);
   const exportFn = t.archiveFunction;
   const exportSnapshots = s.snapshotsPerDay;
   const exportSeconds = exportFn
@@ -121,8 +111,8 @@ export function estimate(m: Measurement, t: TemplateFacts, o: ModelOptions): Est
   const scheduled = t.schedules.reduce((sum, sc) => sum + sc.perMonth, 0);
   add({
     service: 'Lambda',
-    what: `invocations: ${t.schedules.map((sc) => `${sc.expression} ${n(sc.perMonth)}`).join(', ')}`,
-    quantity: scheduled,
+    what: `invocations: ${t.schedules.map((sc) => `${sc.expression} ${n(sc.perMonth)}`).join(', ')}${run.invocationsPerSweep > 0 ? `, + ${n(run.invocationsPerSweep)} a sweep by the workflow` : ''}`,
+    quantity: scheduled + run.invocationsPerSweep * s.sweeps,
     unit: 'requests',
     price: 'lambdaRequest',
     basis: 'template',
@@ -453,7 +443,7 @@ export function estimate(m: Measurement, t: TemplateFacts, o: ModelOptions): Est
   });
 
   // ---- Data transfer out: the requests to the partner API
-  const transfer = transferOut(m, s);
+  const transfer = transferOut(m, s, run.extraRequestsPerSweep);
   add({
     service: 'Data transfer',
     what: `out to the partner API: ${n(transfer.requestsPerSweep)} requests a sweep x ${n(transfer.bytesPerRequest)} bytes (${n(transfer.measuredBytes)} measured HTTP + TLS and TCP/IP overhead)`,
@@ -463,13 +453,24 @@ export function estimate(m: Measurement, t: TemplateFacts, o: ModelOptions): Est
     basis: 'measured',
   });
 
+  if (run.extraStateReadsPerSweep > 0) {
+    add({
+      service: 'DynamoDB',
+      what: `overlap pages read twice by neighbouring shards: ${n(run.extraStateReadsPerSweep)} more state reads a sweep (upper bound)`,
+      quantity: run.extraStateReadsPerSweep * reads.states * s.sweeps,
+      unit: 'RRU',
+      price: 'dynamoRead',
+      basis: 'computed',
+    });
+  }
+
   notes.push(
     `measured ${m.measuredOn} on ${m.machine.cpu} (${m.machine.cpus} cores, Node ${m.machine.node}): ${m.accounts.toLocaleString('en-US')} accounts, the simulator at ${m.latencyMs} ms a request, concurrency ${m.concurrency}, ${(m.movedFraction * 100).toFixed(1)}% moved; scaled to ${s.accounts.toLocaleString('en-US')} accounts per account, per moved account and per sweep`,
-    `sweep time: ${sweep.how}`,
+    `sweep time: ${run.sweep.how}`,
     `one-off, not in the month: the very first sweep writes every state and registry entry (${n(firstSweepWrites(m) * s.accounts)} WRU, $${cost('dynamoWrite', firstSweepWrites(m) * s.accounts).toFixed(2)})`,
   );
   const total = lines.reduce((sum, l) => sum + l.usd, 0);
-  return { options: o, lines, total, sweep, notes };
+  return { options: o, lines, total, sweep: run.sweep, notes };
 }
 
 /** The target's counts, and how the measured ones scale to it. */
@@ -481,12 +482,14 @@ export class Scale {
   readonly dayFirstSweeps: number;
   readonly regularSweeps: number;
   readonly snapshotsPerDay: number;
+  readonly periodMinutes: number;
 
   constructor(
     private readonly m: Measurement,
     o: ModelOptions,
   ) {
     this.accounts = o.accounts;
+    this.periodMinutes = o.periodMinutes;
     this.moved = o.movedFraction * o.accounts;
     this.sweepsPerDay = (24 * 60) / o.periodMinutes;
     this.sweeps = (HOURS_PER_MONTH * 60) / o.periodMinutes;
@@ -709,8 +712,9 @@ function alertVolume(m: Measurement, s: Scale) {
   return { messagesPerDay: messages * (24 / reminderHours), reminderHours };
 }
 
-function transferOut(m: Measurement, s: Scale) {
+function transferOut(m: Measurement, s: Scale, extraPerSweep: number) {
   const requests = s.split((k) => m.sweeps[k].api.requests, false);
+  const regular = requests.regular + extraPerSweep;
   const sample = m.sweeps.moved.api;
   const measuredBytes = sample.bytesSent / sample.requests;
   const answerSegments = Math.ceil(sample.bytesReceived / sample.requests / TCP_SEGMENT_BYTES);
@@ -719,8 +723,8 @@ function transferOut(m: Measurement, s: Scale) {
   return {
     measuredBytes,
     bytesPerRequest,
-    requestsPerSweep: requests.regular,
-    requestsPerMonth: s.regularSweeps * requests.regular + s.dayFirstSweeps * requests.dayFirst,
+    requestsPerSweep: regular,
+    requestsPerMonth: s.regularSweeps * regular + s.dayFirstSweeps * (requests.dayFirst + extraPerSweep),
   };
 }
 
@@ -736,43 +740,261 @@ function vcpuShare(memoryMb: number): number {
   return Math.min(1, memoryMb / MB_PER_VCPU);
 }
 
-/**
- * How long a sweep takes at N accounts. It waits on the partner API and computes in between, so it
- * takes the longer of:
- * - the API-bound time: the requests at N × latency / concurrency (or ÷ the request-rate cap, if
- *   slower), divided by the efficiency measured (ideal ÷ measured wall time of the same kind of sweep);
- * - the CPU-bound time: the CPU time measured here (per account, per moved account, per day's first
- *   snapshot), divided by the share of a vCPU Lambda gives the function's memory (1 vCPU at 1,769 MB).
- *   This machine's core is taken as fast as a Graviton core: an assumption.
- */
-function sweepSeconds(m: Measurement, s: Scale, memoryMb: number) {
+/** The partner API requests and the CPU time of one sweep at N accounts, and how fast requests went here. */
+function sweepWork(m: Measurement, s: Scale) {
   const requests = s.split((k) => m.sweeps[k].api.requests, false);
   const cpu = s.split((k) => m.sweeps[k].cpuMs, false);
-  const idealMs = (count: number) => {
-    const byLatency = (count * m.latencyMs) / m.concurrency;
-    const byRate = m.requestsPerSecond ? (count / m.requestsPerSecond) * 1000 : 0;
-    return Math.max(byLatency, byRate);
-  };
+  const byLatencyMs = (count: number) => (count * m.latencyMs) / m.concurrency;
   const efficiency = (kind: SweepKind) =>
-    Math.min(1, idealMs(m.sweeps[kind].api.requests) / m.sweeps[kind].wallMs);
-  const share = vcpuShare(memoryMb);
-  const at = (kind: 'moved' | 'dayFirst', count: number, cpuMs: number) => {
-    const apiSeconds = idealMs(count) / efficiency(kind) / 1000;
-    const cpuSeconds = cpuMs / share / 1000;
-    return { apiSeconds, cpuSeconds, seconds: Math.max(apiSeconds, cpuSeconds) };
-  };
-  const regular = at('moved', requests.regular, cpu.regular);
-  const dayFirst = at('dayFirst', requests.dayFirst, cpu.dayFirst);
-  const f = (x: number) => x.toFixed(1);
+    Math.min(1, byLatencyMs(m.sweeps[kind].api.requests) / m.sweeps[kind].wallMs);
   return {
-    regularSeconds: regular.seconds,
-    dayFirstSeconds: dayFirst.seconds,
-    how:
-      `the longer of API-bound and CPU-bound time. API-bound: requests x ${m.latencyMs} ms / concurrency ${m.concurrency}` +
-      `${m.requestsPerSecond ? ` or / ${m.requestsPerSecond} rps` : ''}, divided by the measured efficiency ` +
-      `(${efficiency('moved').toFixed(2)} regular, ${efficiency('dayFirst').toFixed(2)} a day's first): ${f(regular.apiSeconds)} s and ${f(dayFirst.apiSeconds)} s. ` +
-      `CPU-bound: ${f(cpu.regular)} ms and ${f(cpu.dayFirst)} ms of CPU measured here, on ${share.toFixed(3)} vCPU at ${memoryMb} MB: ` +
-      `${f(regular.cpuSeconds)} s and ${f(dayFirst.cpuSeconds)} s (this machine's core taken as fast as Graviton's). ` +
-      `Init: the bundle's import time here (${m.initMs.toFixed(0)} ms) on the same vCPU share, every invocation assumed cold`,
+    requests,
+    cpu,
+    efficiency: { regular: efficiency('moved'), dayFirst: efficiency('dayFirst') },
+    /**
+     * Seconds of a run of `count` requests and `cpuMs` of CPU on `memoryMb`. It waits on the partner
+     * API and computes in between, so it takes the longer of: the API-bound time (count × latency ÷
+     * concurrency, divided by the efficiency measured for that kind of sweep; or count ÷ the rate cap,
+     * if slower), and the CPU-bound time (the CPU measured here ÷ the vCPU share of the memory, this
+     * machine's core taken as fast as a Graviton core).
+     */
+    seconds(
+      kind: 'regular' | 'dayFirst',
+      count: number,
+      cpuMs: number,
+      memoryMb: number,
+      rps: number | null,
+    ) {
+      const api = Math.max(byLatencyMs(count) / this.efficiency[kind], rps ? (count / rps) * 1000 : 0) / 1000;
+      const compute = cpuMs / vcpuShare(memoryMb) / 1000;
+      return { api, compute, seconds: Math.max(api, compute) };
+    },
   };
+}
+
+type Work = ReturnType<typeof sweepWork>;
+
+interface SweepRun {
+  lines: Array<Omit<CostLine, 'usd'>>;
+  notes: string[];
+  sweep: SweepEstimate;
+  /** Lambda invocations a sweep beyond the scheduled ones. */
+  invocationsPerSweep: number;
+  /** Partner API requests and state reads a sweep beyond the in-process sweep's. */
+  extraRequestsPerSweep: number;
+  extraStateReadsPerSweep: number;
+}
+
+const f1 = (x: number) => x.toFixed(1);
+
+/** Engine `single`: one invocation runs the whole sweep. */
+function singleSweep(m: Measurement, s: Scale, t: TemplateFacts, work: Work): SweepRun {
+  const fn = t.sweepFunction;
+  const regular = work.seconds(
+    'regular',
+    work.requests.regular,
+    work.cpu.regular,
+    fn.memoryMb,
+    m.requestsPerSecond,
+  );
+  const dayFirst = work.seconds(
+    'dayFirst',
+    work.requests.dayFirst,
+    work.cpu.dayFirst,
+    fn.memoryMb,
+    m.requestsPerSecond,
+  );
+  const init = initSeconds(m, fn.memoryMb);
+  const gbSeconds =
+    (s.regularSweeps * regular.seconds + s.dayFirstSweeps * dayFirst.seconds + s.sweeps * init) *
+    (fn.memoryMb / 1024);
+  const notes: string[] = [];
+  const limit = fn.timeoutSeconds - SWEEP_TIME_BUDGET.deadlineMarginMs / 1000;
+  if (Math.max(regular.seconds, dayFirst.seconds) > limit) {
+    notes.push(
+      `DOES NOT FIT: a sweep needs ${f1(Math.max(regular.seconds, dayFirst.seconds))} s but the function stops reading at ${limit} s (timeout ${fn.timeoutSeconds} s): every sweep would end incomplete. Raise concurrency, use the list as balance source, or the distributed engine`,
+    );
+  }
+  return {
+    lines: [
+      {
+        service: 'Lambda',
+        what: `sweep: ${f1(s.sweepsPerDay - 1)} a day of ${f1(regular.seconds)} s and 1 of ${f1(dayFirst.seconds)} s (a day's first), each + ${f1(init)} s init, at ${fn.memoryMb} MB`,
+        quantity: gbSeconds,
+        unit: 'GB-s',
+        price: 'lambdaArmGbSecond',
+        basis: 'measured',
+      },
+    ],
+    notes,
+    sweep: {
+      regularSeconds: regular.seconds,
+      dayFirstSeconds: dayFirst.seconds,
+      how: describeTime(m, work, fn.memoryMb, regular, dayFirst),
+    },
+    invocationsPerSweep: 0,
+    extraRequestsPerSweep: 0,
+    extraStateReadsPerSweep: 0,
+  };
+}
+
+/**
+ * Engine `distributed`: a Standard execution a sweep (the starter starts it), Lambda steps for the
+ * lease, plan, unlisted accounts, finalize and release, and one Express child a shard invoking the
+ * shard function under its share of the global rate. The shards do the measured sweep's work; what
+ * is computed on top: each shard lists one page more than it owns (the overlap with the next), and
+ * with per-account reads may read that page's balances again (an upper bound: a whole page); each
+ * writes its result to the scratch prefix and Finalize reads them all. The parent steps' own
+ * durations are assumed (they were not measured): lease and release 0.1 s, plan three requests and
+ * 0.5 s, unlisted 0.5 s, finalize 1 s; the starter 0.3 s with its init.
+ */
+function distributedSweep(
+  m: Measurement,
+  s: Scale,
+  t: TemplateFacts,
+  d: DistributedFacts,
+  work: Work,
+): SweepRun {
+  const shards = Math.max(1, Math.ceil(s.accounts / DEFAULT_SHARD_SIZE));
+  const perShard = s.accounts / shards;
+  const duplicates = m.balanceSource === 'endpoint' ? FALLBACK_PAGE_SIZE : 0;
+  const extraPerShard = 1 + duplicates;
+  const shardFn = d.shardFunction;
+  const shard = (kind: 'regular' | 'dayFirst') =>
+    work.seconds(
+      kind,
+      work.requests[kind] / shards + extraPerShard,
+      (work.cpu[kind] / s.accounts) * (perShard + duplicates),
+      shardFn.memoryMb,
+      d.shardRequestsPerSecond,
+    );
+  const regular = shard('regular');
+  const dayFirst = shard('dayFirst');
+  const waves = Math.ceil(shards / Math.max(1, d.mapConcurrency));
+  const shardInits = Math.min(shards, d.mapConcurrency) * initSeconds(m, shardFn.memoryMb);
+  const shardGbSeconds =
+    (shards * (s.regularSweeps * regular.seconds + s.dayFirstSweeps * dayFirst.seconds) +
+      s.sweeps * shardInits) *
+    (shardFn.memoryMb / 1024);
+  const planSeconds = (3 * m.latencyMs) / 1000 + 0.5;
+  const stepSeconds = 0.1 + planSeconds + 1 + 0.1 + initSeconds(m, d.stepFunction.memoryMb);
+  const unlistedSeconds = 0.5;
+  const starterSeconds = 0.3 + initSeconds(m, d.starterFunction.memoryMb) / 4;
+  const transitions = d.happyPath.length + shards;
+  const childSeconds = (x: number) => Math.ceil(x * 10) / 10;
+  const expressGbSeconds =
+    shards *
+    (s.regularSweeps * childSeconds(regular.seconds) + s.dayFirstSweeps * childSeconds(dayFirst.seconds)) *
+    (64 / 1024);
+  const notes: string[] = [];
+  const wallRegular = planSeconds + waves * regular.seconds + unlistedSeconds + 1;
+  const budget = s.periodMinutes * 60 - SWEEP_TIME_BUDGET.finalizeReserveMs / 1000;
+  if (waves * Math.max(regular.seconds, dayFirst.seconds) > budget) {
+    notes.push(
+      `DOES NOT FIT: ${shards} shards, ${d.mapConcurrency} at once, of ${f1(regular.seconds)} s (${f1(dayFirst.seconds)} s a day's first) need ${f1(waves * Math.max(regular.seconds, dayFirst.seconds))} s, more than the ${budget} s the execution leaves them: raise maxRequestsPerSecond (if the partner API allows it) or use the list as balance source`,
+    );
+  }
+  if (Math.max(regular.seconds, dayFirst.seconds) > shardFn.timeoutSeconds - 10) {
+    notes.push(
+      `DOES NOT FIT: a shard needs ${f1(Math.max(regular.seconds, dayFirst.seconds))} s, its function times out at ${shardFn.timeoutSeconds} s`,
+    );
+  }
+  const monthly = (perSweep: number) => perSweep * s.sweeps;
+  return {
+    lines: [
+      {
+        service: 'Lambda',
+        what: `shards: ${shards} a sweep of ${f1(regular.seconds)} s (${f1(dayFirst.seconds)} s a day's first) at ${shardFn.memoryMb} MB, ${d.shardRequestsPerSecond ?? 'no'} requests/s each, ${d.mapConcurrency} at once (${Math.min(shards, d.mapConcurrency)} cold starts)`,
+        quantity: shardGbSeconds,
+        unit: 'GB-s',
+        price: 'lambdaArmGbSecond',
+        basis: 'measured',
+      },
+      {
+        service: 'Lambda',
+        what: `workflow steps (lease, plan, unlisted, finalize, release; durations assumed) and the starter, ${d.stepFunction.memoryMb} and ${d.starterFunction.memoryMb} MB`,
+        quantity: monthly(
+          stepSeconds * (d.stepFunction.memoryMb / 1024) +
+            unlistedSeconds * (shardFn.memoryMb / 1024) +
+            starterSeconds * (d.starterFunction.memoryMb / 1024),
+        ),
+        unit: 'GB-s',
+        price: 'lambdaArmGbSecond',
+        basis: 'assumed',
+      },
+      {
+        service: 'Step Functions',
+        what: `Standard transitions: ${d.happyPath.length} states (${d.happyPath.join(', ')}) + 1 a child started (${shards})`,
+        quantity: monthly(transitions),
+        unit: 'transitions',
+        price: 'stepFunctionsTransition',
+        basis: 'template',
+      },
+      {
+        service: 'Step Functions',
+        what: `${d.childType} children: ${shards} a sweep`,
+        quantity: monthly(shards),
+        unit: 'requests',
+        price: 'expressRequest',
+        basis: 'template',
+      },
+      {
+        service: 'Step Functions',
+        what: `${d.childType} children's duration: each as long as its shard, billed per 100 ms at 64 MB`,
+        quantity: expressGbSeconds,
+        unit: 'GB-s',
+        price: 'expressGbSecond',
+        basis: 'computed',
+      },
+      {
+        service: 'S3',
+        what: `scratch: a result per shard and one for the unlisted accounts, then Finalize lists them`,
+        quantity: monthly(shards + 1 + Math.ceil((shards + 1) / 1000)),
+        unit: 'requests',
+        price: 's3Put',
+        basis: 'computed',
+      },
+      {
+        service: 'S3',
+        what: 'scratch: Finalize reads every result',
+        quantity: monthly(shards + 1),
+        unit: 'requests',
+        price: 's3Get',
+        basis: 'computed',
+      },
+    ],
+    notes: [
+      ...notes,
+      `a distributed sweep takes about ${f1(wallRegular)} s: plan, ${waves} wave(s) of shards, the unlisted accounts, finalize`,
+    ],
+    sweep: {
+      regularSeconds: wallRegular,
+      dayFirstSeconds: planSeconds + waves * dayFirst.seconds + unlistedSeconds + 1,
+      how: describeTime(m, work, shardFn.memoryMb, regular, dayFirst),
+    },
+    invocationsPerSweep: d.parentTasks.length + shards,
+    extraRequestsPerSweep: shards * extraPerShard,
+    extraStateReadsPerSweep: shards * duplicates,
+  };
+}
+
+function initSeconds(m: Measurement, memoryMb: number): number {
+  return m.initMs / 1000 / vcpuShare(memoryMb);
+}
+
+function describeTime(
+  m: Measurement,
+  work: Work,
+  memoryMb: number,
+  regular: { api: number; compute: number },
+  dayFirst: { api: number; compute: number },
+): string {
+  return (
+    `the longer of API-bound and CPU-bound time. API-bound: requests x ${m.latencyMs} ms / concurrency ${m.concurrency}, ` +
+    `divided by the efficiency measured (${work.efficiency.regular.toFixed(2)} regular, ${work.efficiency.dayFirst.toFixed(2)} a day's first), ` +
+    `or requests / the rate cap if slower: ${f1(regular.api)} s and ${f1(dayFirst.api)} s. CPU-bound: the CPU time measured here ` +
+    `on ${vcpuShare(memoryMb).toFixed(3)} vCPU at ${memoryMb} MB: ${f1(regular.compute)} s and ${f1(dayFirst.compute)} s ` +
+    `(this machine's core taken as fast as a Graviton core). Init: the bundle's import time here (${m.initMs.toFixed(0)} ms) ` +
+    `on the same share, every invocation assumed cold (15 minutes apart)`
+  );
 }

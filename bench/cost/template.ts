@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { ARCHIVE_ENV } from '../../functions/contract/archive-layout.ts';
-import { ENV } from '../../functions/contract/handler.ts';
+import { DISTRIBUTED_ENV, ENV } from '../../functions/contract/handler.ts';
 import { BalanceMonitorStack } from '../../lib/balance-monitor-stack.ts';
 import { CONTEXT_KEY, ratePeriodMinutes, readStackConfig } from '../../lib/config.ts';
 
@@ -35,7 +35,7 @@ export function synthesize(settings: Record<string, unknown>): Template {
     context: { ...cdk.context, ...settings, 'aws:cdk:bundling-stacks': [] },
   });
   const config = readStackConfig(app.node);
-  const stack = new BalanceMonitorStack(app, 'VobizBalanceMonitor', { config });
+  const stack = new BalanceMonitorStack(app, config.stackName, { config });
   return app.synth().getStackByName(stack.stackName).template as Template;
 }
 
@@ -93,7 +93,24 @@ export interface TemplateFacts {
   glueObjects: number;
   queryDefinitions: number;
   stateMachines: Array<{ id: string; type: string; definition: unknown }>;
+  /** Engine `distributed`: the workflow and the functions it runs; null for engine `single`. */
+  distributed: DistributedFacts | null;
   table: { pointInTimeRecovery: boolean; indexes: number };
+}
+
+export interface DistributedFacts {
+  /** States a sweep that takes its lease passes through (the first choice taken at each Choice). */
+  happyPath: string[];
+  /** The Distributed Map's child executions: their type and how many run at once. */
+  childType: string;
+  mapConcurrency: number;
+  /** Lambda tasks of the parent, and the function each invokes. */
+  parentTasks: Array<{ state: string; functionId: string }>;
+  shardFunction: FunctionFacts;
+  stepFunction: FunctionFacts;
+  /** The function the sweep's schedule invokes (it starts the execution). */
+  starterFunction: FunctionFacts;
+  shardRequestsPerSecond: number | null;
 }
 
 export function readTemplate(template: Template): TemplateFacts {
@@ -168,6 +185,11 @@ export function readTemplate(template: Template): TemplateFacts {
   });
 
   const table = ofType('AWS::DynamoDB::Table')[0]?.props ?? {};
+  const stateMachines = ofType('AWS::StepFunctions::StateMachine').map(({ id, props }) => ({
+    id,
+    type: String(props.StateMachineType ?? 'STANDARD'),
+    definition: definitionOf(props),
+  }));
   return {
     functions,
     sweepFunction,
@@ -191,17 +213,77 @@ export function readTemplate(template: Template): TemplateFacts {
     buckets,
     glueObjects: ofType('AWS::Glue::Database').length + ofType('AWS::Glue::Table').length,
     queryDefinitions: ofType('AWS::Logs::QueryDefinition').length,
-    stateMachines: ofType('AWS::StepFunctions::StateMachine').map(({ id, props }) => ({
-      id,
-      type: String(props.StateMachineType ?? 'STANDARD'),
-      definition: definitionOf(props),
-    })),
+    stateMachines,
+    distributed: distributedFacts(stateMachines, functions, schedules),
     table: {
       pointInTimeRecovery:
         (table.PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean } | undefined)
           ?.PointInTimeRecoveryEnabled === true,
       indexes: ((table.GlobalSecondaryIndexes as unknown[] | undefined) ?? []).length,
     },
+  };
+}
+
+interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Resource?: string;
+  Choices?: Array<{ Next: string }>;
+  MaxConcurrency?: number;
+  ItemProcessor?: {
+    ProcessorConfig?: { Mode?: string; ExecutionType?: string };
+    StartAt: string;
+    States: Record<string, AslState>;
+  };
+}
+
+function distributedFacts(
+  machines: TemplateFacts['stateMachines'],
+  functions: FunctionFacts[],
+  schedules: ScheduleFacts[],
+): DistributedFacts | null {
+  const definition = machines.find((m) => m.type === 'STANDARD')?.definition as
+    | { StartAt: string; States: Record<string, AslState> }
+    | undefined;
+  if (!definition) return null;
+  const fn = (resource: string | undefined) => functions.find((f) => resource === `REF_${f.id}`);
+  const happyPath: string[] = [];
+  for (let name: string | undefined = definition.StartAt; name && !happyPath.includes(name); ) {
+    happyPath.push(name);
+    const state: AslState | undefined = definition.States[name];
+    if (!state || state.End || state.Type === 'Succeed' || state.Type === 'Fail') break;
+    name = state.Type === 'Choice' ? state.Choices?.[0]?.Next : state.Next;
+  }
+  const map = Object.values(definition.States).find(
+    (s) => s.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED',
+  );
+  const child = map?.ItemProcessor ? map.ItemProcessor.States[map.ItemProcessor.StartAt] : undefined;
+  const shardFunction = fn(child?.Resource);
+  const parentTasks = happyPath
+    .map((state) => ({ state, fnFacts: fn(definition.States[state]?.Resource) }))
+    .filter((t): t is { state: string; fnFacts: FunctionFacts } => t.fnFacts !== undefined)
+    .map((t) => ({ state: t.state, functionId: t.fnFacts.id }));
+  const stepTask = parentTasks.find((t) => t.functionId !== shardFunction?.id);
+  const stepFunction = functions.find((f) => f.id === stepTask?.functionId);
+  const starterFunction = functions.find((f) =>
+    schedules.some((sc) => sc.target === f.id && ratePeriodMinutes(sc.expression) !== null),
+  );
+  if (!map || !shardFunction || !stepFunction || !starterFunction) {
+    throw new Error(
+      'the state machine has no Distributed Map of shard tasks, parent tasks or starter the cost model knows',
+    );
+  }
+  const rps = shardFunction.environment[DISTRIBUTED_ENV.shardRequestsPerSecond];
+  return {
+    happyPath,
+    childType: map.ItemProcessor?.ProcessorConfig?.ExecutionType ?? 'STANDARD',
+    mapConcurrency: map.MaxConcurrency ?? 0,
+    parentTasks,
+    shardFunction,
+    stepFunction,
+    starterFunction,
+    shardRequestsPerSecond: typeof rps === 'string' && rps !== '' ? Number(rps) : null,
   };
 }
 
