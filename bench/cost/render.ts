@@ -93,5 +93,6 @@ export function renderMatrix(cases: Array<{ title: string; estimate: Estimate }>
     `| --- | ${cases.map(() => '---:').join(' | ')} |`,
     ...rows,
     `| **total** | ${cases.map((c) => `**${c.estimate.total.toFixed(2)}**`).join(' | ')} |`,
+    `| fits its time? | ${cases.map((c) => (c.estimate.notes.some((n) => n.startsWith('DOES NOT FIT')) ? 'no: incomplete sweeps' : 'yes')).join(' | ')} |`,
   ].join('\n');
 }
