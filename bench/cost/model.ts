@@ -53,6 +53,8 @@ export interface SweepEstimate {
 
 export interface Estimate {
   options: ModelOptions;
+  /** Which accounts move, in one line: the assumption the runway line rests on. */
+  movers: string;
   lines: CostLine[];
   total: number;
   sweep: SweepEstimate;
@@ -464,13 +466,25 @@ export function estimate(m: Measurement, t: TemplateFacts, o: ModelOptions): Est
     });
   }
 
+  const other = o.movers === 'same' ? 'spread' : 'same';
+  const otherRunway = runwayReads(m, s, { ...o, movers: other });
+  const runwayUsd = (r: { unitsPerMoved: number }) =>
+    cost('dynamoRead', r.unitsPerMoved * s.moved * s.regularSweeps).toFixed(2);
   notes.push(
+    `movers: \`same\` is the default because it is the pessimistic case and nothing measured argues against it: the measured run moves balances by hand, so it cannot say which accounts move, and a prepaid customer with traffic is debited call by call (it moves every sweep) while most others do not move for days. With \`--movers ${other}\` the runway line would be $${runwayUsd(otherRunway)} instead of $${runwayUsd(runway)} (${n(otherRunway.snapshotsRead)} snapshots a query instead of ${n(runway.snapshotsRead)})`,
     `measured ${m.measuredOn} on ${m.machine.cpu} (${m.machine.cpus} cores, Node ${m.machine.node}): ${m.accounts.toLocaleString('en-US')} accounts, the simulator at ${m.latencyMs} ms a request, concurrency ${m.concurrency}, ${(m.movedFraction * 100).toFixed(1)}% moved; scaled to ${s.accounts.toLocaleString('en-US')} accounts per account, per moved account and per sweep`,
     `sweep time: ${run.sweep.how}`,
     `one-off, not in the month: the very first sweep writes every state and registry entry (${n(firstSweepWrites(m) * s.accounts)} WRU, $${cost('dynamoWrite', firstSweepWrites(m) * s.accounts).toFixed(2)})`,
   );
   const total = lines.reduce((sum, l) => sum + l.usd, 0);
-  return { options: o, lines, total, sweep: run.sweep, notes };
+  return {
+    options: o,
+    movers: moversAssumption(s, o, runway.snapshotsRead),
+    lines,
+    total,
+    sweep: run.sweep,
+    notes,
+  };
 }
 
 /** The target's counts, and how the measured ones scale to it. */
@@ -612,6 +626,15 @@ function runwayReads(m: Measurement, s: Scale, o: ModelOptions) {
     snapshotsRead,
     unitsPerMoved: (queriesPerMoved / 2) * (windowUnits + beforeUnits),
   };
+}
+
+/** The movers assumption as the output states it. */
+function moversAssumption(s: Scale, o: ModelOptions, snapshotsRead: number): string {
+  const share = `${(o.movedFraction * 100).toFixed(1)}% of accounts (${Math.round(s.moved).toLocaleString('en-US')})`;
+  const window = `${Math.round(snapshotsRead).toLocaleString('en-US')} snapshots`;
+  return o.movers === 'same'
+    ? `Movers (--movers same): the same ${share} move every sweep, ${Math.round(s.sweepsPerDay)} times a day each, so a mover's ${RUNWAY_DAYS}-day runway history holds ${window}; the other accounts never move.`
+    : `Movers (--movers spread): a fresh random ${share} move each sweep, so every account moves about ${(o.movedFraction * (s.sweepsPerDay - 1)).toFixed(1)} times a day and a ${RUNWAY_DAYS}-day runway history holds about ${window}.`;
 }
 
 function meanBytes(m: Measurement, cls: string): number {

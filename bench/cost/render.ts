@@ -43,6 +43,7 @@ export function renderText(e: Estimate, balanceSource: string, engine: string): 
   const out = [
     `Monthly estimate: ${describeCase(e, balanceSource, engine)}`,
     `List prices, ${REGION}, before free tiers, as written down on ${READ_ON} (bench/cost/prices.ts: sources, and which could not be confirmed offline)`,
+    e.movers,
     '',
     line(header).split('\n')[0] as string,
     ...rows.map(line),
