@@ -152,6 +152,66 @@ describe('the cost model', () => {
     );
   });
 
+  it('prices the runway for spread movers below the same movers and changes no other line', () => {
+    const same = run({ movers: 'same' });
+    const spread = run({ movers: 'spread' });
+
+    expect(line(spread, 'DynamoDB runway history').usd).toBeLessThan(
+      line(same, 'DynamoDB runway history').usd / 5,
+    );
+    const others = (e: Estimate) => e.lines.filter((l) => !l.what.startsWith('runway history'));
+    expect(others(spread)).toEqual(others(same));
+    expect(same.movers).toMatch(/^Movers \(--movers same\): .* 672 snapshots/);
+    expect(spread.movers).toMatch(/^Movers \(--movers spread\): .* 4\.8 times a day/);
+  });
+
+  it('takes every price from the prices file: doubling one doubles exactly the lines that use it', () => {
+    const before = run();
+    const price = PRICES.dynamoRead as { usd: number };
+    const listed = price.usd;
+    price.usd = 2 * listed;
+    let after: Estimate;
+    try {
+      after = run();
+    } finally {
+      price.usd = listed;
+    }
+
+    for (const [i, l] of before.lines.entries()) {
+      const factor = l.price === 'dynamoRead' ? 2 : 1;
+      expect(after.lines[i]?.usd).toBeCloseTo(factor * l.usd, 10);
+    }
+    const reads = before.lines.filter((l) => l.price === 'dynamoRead').reduce((sum, l) => sum + l.usd, 0);
+    expect(reads).toBeGreaterThan(0);
+    expect(after.total - before.total).toBeCloseTo(reads, 10);
+  });
+
+  it('names a source page and how far it was confirmed for every price', () => {
+    for (const [name, price] of Object.entries(PRICES)) {
+      expect(price.source, name).toMatch(/^https:\/\/aws\.amazon\.com\//);
+      expect(['aws-page', 'third-party', 'unconfirmed'], name).toContain(price.check);
+      expect(price.usd, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('rests on recorded measurements taken with the function the template defines', () => {
+    const fn = readTemplate(template).sweepFunction;
+    const settings = JSON.parse(String(fn.environment.SWEEP_CONFIG)) as {
+      concurrency: number;
+      balanceSource: string;
+    };
+
+    for (const source of ['endpoint', 'list']) {
+      const m = recorded(source);
+      expect(m.balanceSource).toBe(source);
+      expect(m.memoryMb).toBe(fn.memoryMb);
+      expect(m.concurrency).toBe(settings.concurrency);
+      expect(m.periodMinutes).toBe(15);
+      expect(m.sweeps.moved.moved / m.accounts).toBeCloseTo(m.movedFraction, 10);
+    }
+    expect(settings.balanceSource).toBe('endpoint');
+  });
+
   it('prices the list balance source from its own measurement, with fewer partner API requests', () => {
     const list = run({}, template, recorded('list'));
     const perSweep = (e: Estimate) =>

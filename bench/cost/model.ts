@@ -91,7 +91,7 @@ export function estimate(m: Measurement, t: TemplateFacts, o: ModelOptions): Est
 
   // ---- Lambda (and Step Functions for engine `distributed`): the sweep
   const work = sweepWork(m, s);
-  const run = t.distributed ? distributedSweep(m, s, t, t.distributed, work) : singleSweep(m, s, t, work);
+  const run = t.distributed ? distributedSweep(m, s, t.distributed, work) : singleSweep(m, s, t, work);
   for (const line of run.lines) add(line);
   notes.push(...run.notes);
   const exportFn = t.archiveFunction;
@@ -871,13 +871,7 @@ function singleSweep(m: Measurement, s: Scale, t: TemplateFacts, work: Work): Sw
  * durations are assumed (they were not measured): lease and release 0.1 s, plan three requests and
  * 0.5 s, unlisted 0.5 s, finalize 1 s; the starter 0.3 s with its init.
  */
-function distributedSweep(
-  m: Measurement,
-  s: Scale,
-  t: TemplateFacts,
-  d: DistributedFacts,
-  work: Work,
-): SweepRun {
+function distributedSweep(m: Measurement, s: Scale, d: DistributedFacts, work: Work): SweepRun {
   const shards = Math.max(1, Math.ceil(s.accounts / DEFAULT_SHARD_SIZE));
   const perShard = s.accounts / shards;
   const duplicates = m.balanceSource === 'endpoint' ? FALLBACK_PAGE_SIZE : 0;
