@@ -1,6 +1,7 @@
 /**
  * `npm run cost -- --accounts 10000 --period 15 --moved 0.05 [--balance-source endpoint|list]
- *   [--engine single|distributed] [--latency-ms 100] [--json]`
+ *   [--engine single|distributed] [--movers same|spread] [--levers ...] [--latency-ms 100] [--json]`
+ * `npm run cost -- --markdown [--measured bench/cost/recorded]`: docs/DEPLOY.md's cost block.
  *
  * Synthesizes the stack with those settings, measures a sweep run of its Lambda handler at
  * --measure-accounts accounts over the simulator and dynalite (measure.ts), and prices the month
@@ -11,6 +12,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandLine } from '../../functions/cli/args.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
+import { deployCostBlock, docSettings, type Engine, type Source } from './deploy-block.ts';
+import { LEVER_NAMES, withLevers } from './levers.ts';
 import { type Measurement, measure } from './measure.ts';
 import { type Estimate, estimate } from './model.ts';
 import { describeCase, renderMatrix, renderText } from './render.ts';
@@ -35,6 +38,20 @@ const OPTIONS = {
     type: 'string',
     value: '<same|spread>',
     help: 'the same accounts move every sweep (default), or a random share',
+  },
+  'max-requests-per-second': {
+    type: 'string',
+    value: '<n>',
+    help: 'engine distributed: the global partner API rate (the stack default if not given)',
+  },
+  levers: {
+    type: 'string',
+    value: `<${LEVER_NAMES.join('|')}>[,...]`,
+    help: 'price as if these unbuilt changes were made (bench/cost/levers.ts)',
+  },
+  markdown: {
+    type: 'boolean',
+    help: "docs/DEPLOY.md's cost block (its fixed cases; --period, --moved, --movers apply)",
   },
   'measure-accounts': { type: 'string', value: '<n>', help: 'accounts in the measured run (default 2000)' },
   record: { type: 'string', value: '<dir>', help: 'also write each measurement there as JSON' },
@@ -96,12 +113,9 @@ async function main(argv: string[]): Promise<void> {
   const engines = list('engine', values.engine, ['single', 'distributed'] as const, 'single');
   const [movers] = list('movers', values.movers, ['same', 'spread'] as const, 'same');
   const progress = (line: string) => process.stderr.write(`${line}\n`);
-
-  const cases: Array<{ title: string; source: string; engine: string; estimate: Estimate }> = [];
-  for (const source of sources) {
-    const settings = { schedule: `rate(${period} minutes)`, balanceSource: source };
-    const facts = readTemplate(synthesize(settings));
-    const measurement = await measurementFor(facts, source, {
+  const levers = values.levers === undefined ? [] : list('levers', values.levers, LEVER_NAMES, 'ledger');
+  const measureWith = (facts: TemplateFacts, source: string) =>
+    measurementFor(facts, source, {
       accounts: measureAccounts,
       latencyMs,
       moved,
@@ -110,16 +124,40 @@ async function main(argv: string[]): Promise<void> {
       record: values.record,
       progress,
     });
+
+  if (values.markdown) {
+    const facts = (source: Source, engine: Engine, rps?: number) =>
+      readTemplate(synthesize(docSettings(source, engine, period, rps)));
+    const measurements = {
+      endpoint: await measureWith(facts('endpoint', 'single'), 'endpoint'),
+      list: await measureWith(facts('list', 'single'), 'list'),
+    };
+    process.stdout.write(
+      deployCostBlock(
+        { measurements, facts },
+        { periodMinutes: period, movedFraction: moved, movers: movers ?? 'same' },
+      ),
+    );
+    return;
+  }
+
+  const cases: Array<{ title: string; source: string; engine: string; estimate: Estimate }> = [];
+  for (const source of sources) {
+    const settings = { schedule: `rate(${period} minutes)`, balanceSource: source };
+    const facts = readTemplate(synthesize(settings));
+    const measurement = await measureWith(facts, source);
     for (const engine of engines) {
       const engineFacts: TemplateFacts =
-        engine === 'single' ? facts : readTemplate(synthesize({ ...settings, engine }));
+        engine === 'single'
+          ? facts
+          : readTemplate(synthesize({ ...settings, engine, ...rate(values['max-requests-per-second']) }));
       for (const n of accounts) {
-        const e = estimate(measurement, engineFacts, {
-          accounts: n,
-          periodMinutes: period,
-          movedFraction: moved,
-          movers: movers ?? 'same',
-        });
+        const leveled = withLevers(
+          measurement,
+          { accounts: n, periodMinutes: period, movedFraction: moved, movers: movers ?? 'same' },
+          levers,
+        );
+        const e = estimate(leveled.measurement, engineFacts, leveled.options);
         cases.push({
           title: `${n.toLocaleString('en-US')}, ${source}, ${engine}`,
           source,
@@ -144,6 +182,13 @@ async function main(argv: string[]): Promise<void> {
   } else {
     process.stdout.write(`${renderMatrix(cases)}\n`);
   }
+}
+
+function rate(text: string | undefined): { maxRequestsPerSecond?: number } {
+  if (text === undefined) return {};
+  return {
+    maxRequestsPerSecond: number('max-requests-per-second', text, 0, (x) => Number.isInteger(x) && x >= 1),
+  };
 }
 
 async function measurementFor(

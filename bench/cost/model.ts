@@ -41,6 +41,13 @@ export interface ModelOptions {
    * pattern, whose 7-day history the runway reads is then long) or `spread` (a fresh random share).
    */
   movers: 'same' | 'spread';
+  /**
+   * What-ifs the product does not do (bench/cost/levers.ts sets them): `changed` reads the states of
+   * moved accounts only in a regular sweep (a cache of last balances in S3 says which changed);
+   * `perAccount` has the nightly export query each account's day instead of the byDay index.
+   */
+  stateReads?: 'every' | 'changed';
+  exportPath?: 'byDay' | 'perAccount';
 }
 
 export interface SweepEstimate {
@@ -75,6 +82,8 @@ const TCP_IP_HEADER_BYTES = 52;
 const TCP_SEGMENT_BYTES = 1448;
 /** The runway reads this much history (functions/core/spend-history.ts). */
 const RUNWAY_DAYS = 7;
+/** A balance cache entry (account id, exact balance, level, next reminder): assumed, not measured. */
+const BALANCE_CACHE_ENTRY_BYTES = 64;
 /** S3's minimum billable object size in Standard-IA and Glacier Instant Retrieval. */
 const S3_MIN_OBJECT_BYTES = 128 * 1024;
 
@@ -165,14 +174,42 @@ export function estimate(m: Measurement, t: TemplateFacts, o: ModelOptions): Est
 
   // ---- DynamoDB reads
   const reads = readParts(m, s);
-  add({
-    service: 'DynamoDB',
-    what: `state reads of every account, every sweep: ${n(reads.states)} RRU per account (BatchGetItem, eventually consistent)`,
-    quantity: reads.states * s.accounts * s.sweeps,
-    unit: 'RRU',
-    price: 'dynamoRead',
-    basis: 'measured',
-  });
+  if (o.stateReads === 'changed') {
+    add({
+      service: 'DynamoDB',
+      what: `state reads of moved accounts only (every account on a day's first sweep): ${n(reads.states)} RRU per account (BatchGetItem, eventually consistent)`,
+      quantity: reads.states * (s.moved * s.regularSweeps + s.accounts * s.dayFirstSweeps),
+      unit: 'RRU',
+      price: 'dynamoRead',
+      basis: 'computed',
+    });
+    const cacheBytes = s.accounts * BALANCE_CACHE_ENTRY_BYTES;
+    add({
+      service: 'S3',
+      what: `balance cache: one GET and one PUT of ${n(cacheBytes / 1024)} KB a sweep (${BALANCE_CACHE_ENTRY_BYTES} bytes an account, assumed)`,
+      quantity: s.sweeps,
+      unit: 'requests',
+      price: 's3Put',
+      basis: 'assumed',
+    });
+    add({
+      service: 'S3',
+      what: 'balance cache: its GET a sweep',
+      quantity: s.sweeps,
+      unit: 'requests',
+      price: 's3Get',
+      basis: 'assumed',
+    });
+  } else {
+    add({
+      service: 'DynamoDB',
+      what: `state reads of every account, every sweep: ${n(reads.states)} RRU per account (BatchGetItem, eventually consistent)`,
+      quantity: reads.states * s.accounts * s.sweeps,
+      unit: 'RRU',
+      price: 'dynamoRead',
+      basis: 'measured',
+    });
+  }
   const registry = registryReads(m, s);
   add({
     service: 'DynamoDB',
@@ -199,12 +236,20 @@ export function estimate(m: Measurement, t: TemplateFacts, o: ModelOptions): Est
     price: 'dynamoRead',
     basis: 'measured',
   });
-  const exportUnits = (units(m.archive.dynamo) / m.archive.snapshots) * exportSnapshots;
-  if (exportFn) {
+  if (exportFn && o.exportPath === 'perAccount') {
+    add({
+      service: 'DynamoDB',
+      what: `nightly export: the registry, then a query of each account's day (${n(exportSnapshots)} snapshots)`,
+      quantity: (registry.units + perAccountExportUnits(m, s, o)) * DAYS_PER_MONTH,
+      unit: 'RRU',
+      price: 'dynamoRead',
+      basis: 'computed',
+    });
+  } else if (exportFn) {
     add({
       service: 'DynamoDB',
       what: `nightly export: the day's ${n(exportSnapshots)} snapshots from the byDay index`,
-      quantity: exportUnits * DAYS_PER_MONTH,
+      quantity: (units(m.archive.dynamo) / m.archive.snapshots) * exportSnapshots * DAYS_PER_MONTH,
       unit: 'RRU',
       price: 'dynamoRead',
       basis: 'measured',
@@ -635,6 +680,18 @@ function moversAssumption(s: Scale, o: ModelOptions, snapshotsRead: number): str
   return o.movers === 'same'
     ? `Movers (--movers same): the same ${share} move every sweep, ${Math.round(s.sweepsPerDay)} times a day each, so a mover's ${RUNWAY_DAYS}-day runway history holds ${window}; the other accounts never move.`
     : `Movers (--movers spread): a fresh random ${share} move each sweep, so every account moves about ${(o.movedFraction * (s.sweepsPerDay - 1)).toFixed(1)} times a day and a ${RUNWAY_DAYS}-day runway history holds about ${window}.`;
+}
+
+/**
+ * The nightly export without the byDay index: one eventually consistent query per account over its
+ * day (rounded up to 4 KB each): a mover's day holds a snapshot per sweep under `same` movers, every
+ * account's its share under `spread`; an unmoved account's day holds its one snapshot.
+ */
+function perAccountExportUnits(m: Measurement, s: Scale, o: ModelOptions): number {
+  const bytes = meanBytes(m, 'snapshot');
+  const query = (snapshots: number) => Math.max(1, Math.ceil((snapshots * bytes) / READ_UNIT_BYTES)) / 2;
+  if (o.movers === 'spread') return s.accounts * query(1 + o.movedFraction * (s.sweepsPerDay - 1));
+  return s.moved * query(s.sweepsPerDay) + (s.accounts - s.moved) * query(1);
 }
 
 function meanBytes(m: Measurement, cls: string): number {
