@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type LeverName, withLevers } from '../bench/cost/levers.ts';
 import type { Measurement } from '../bench/cost/measure.ts';
 import { type CostLine, type Estimate, estimate, type ModelOptions } from '../bench/cost/model.ts';
 import { PRICES } from '../bench/cost/prices.ts';
@@ -218,6 +219,57 @@ describe('the cost model', () => {
       Number(/([\d,.]+) requests a sweep/.exec(line(e, 'Data transfer').what)?.[1]?.replace(/,/g, ''));
 
     expect(perSweep(list)).toBeLessThan(perSweep(run()) / 5);
+  });
+});
+
+describe('the levers', () => {
+  const withLever = (levers: LeverName[], tuning: { ledgerStateBytes?: number } = {}) => {
+    const leveled = withLevers(endpoint, BASE, levers, tuning);
+    return estimate(leveled.measurement, readTemplate(template), leveled.options);
+  };
+
+  it('prices the ledger as no runway query and three write units per state write of 2.5 KB', () => {
+    const before = run();
+    const after = withLever(['ledger']);
+
+    expect(line(after, 'DynamoDB runway history').usd).toBe(0);
+    // A moved account writes a 1-unit snapshot and a 3-unit state instead of 1 + 1.
+    expect(line(after, 'DynamoDB writes of moved accounts').usd).toBeCloseTo(
+      2 * line(before, 'DynamoDB writes of moved accounts').usd,
+      10,
+    );
+    expect(line(after, 'DynamoDB state reads').usd).toBe(line(before, 'DynamoDB state reads').usd);
+    expect(withLever(['ledger'], { ledgerStateBytes: 1024 }).total).toBeCloseTo(
+      before.total - line(before, 'DynamoDB runway history').usd,
+      2,
+    );
+  });
+
+  it('prices no byDay index as no index writes and an export that queries every account', () => {
+    const after = withLever(['no-byday']);
+
+    const indexWrites = after.lines.filter((l) => l.what.startsWith('index writes'));
+    expect(indexWrites).toHaveLength(2);
+    for (const l of indexWrites) expect(l.usd).toBe(0);
+    expect(line(after, 'DynamoDB nightly export').what).toMatch(/a query of each account's day/);
+    expect(line(after, 'DynamoDB storage').usd).toBeLessThan(line(run(), 'DynamoDB storage').usd);
+  });
+
+  it('prices the balance cache as state reads of moved accounts only, plus its S3 requests', () => {
+    const before = run();
+    const after = withLever(['balance-cache']);
+
+    expect(line(after, 'DynamoDB state reads of moved accounts only').usd).toBeLessThan(
+      line(before, 'DynamoDB state reads').usd / 5,
+    );
+    expect(line(after, 'S3 balance cache').usd).toBeGreaterThan(0);
+  });
+
+  it('prices a 30-day window as a third of the snapshots in the table', () => {
+    const storage = (e: Estimate) => line(e, 'DynamoDB storage').usd;
+
+    expect(storage(withLever(['window-30']))).toBeLessThan(storage(run()) / 2);
+    expect(withLever(['window-30']).total).toBeLessThan(run().total);
   });
 });
 

@@ -76,6 +76,14 @@ const rowName = (l: CostLine) => `${l.service}: ${l.what.split(':')[0]}`;
 const fits = (e: Estimate) => !e.notes.some((n) => n.startsWith('DOES NOT FIT'));
 
 export function deployCostBlock(inputs: DocInputs, options: DocOptions): string {
+  // Each stack is synthesized once, however many cases price it.
+  const synthesized = new Map<string, TemplateFacts>();
+  const factsOf = (source: Source, engine: Engine, rate?: number): TemplateFacts => {
+    const key = `${source} ${engine} ${rate ?? ''}`;
+    const known = synthesized.get(key) ?? inputs.facts(source, engine, rate);
+    synthesized.set(key, known);
+    return known;
+  };
   const run = (
     accounts: number,
     source: Source,
@@ -88,7 +96,7 @@ export function deployCostBlock(inputs: DocInputs, options: DocOptions): string 
     // A partner this size needs a higher rate than the default to fit the distributed engine.
     const big = accounts >= 100_000 && engine === 'distributed';
     const rate = tuning.maxRequestsPerSecond ?? (big ? DOC_MAX_REQUESTS_PER_SECOND : undefined);
-    return estimate(measurement, inputs.facts(source, engine, rate), o);
+    return estimate(measurement, factsOf(source, engine, rate), o);
   };
   const m = inputs.measurements.endpoint;
   const first = run(10_000, 'endpoint', 'single');
@@ -206,7 +214,7 @@ export function deployCostBlock(inputs: DocInputs, options: DocOptions): string 
       const why = WHY.find(([start]) => rowName(l).startsWith(start));
       if (!why || seen.has(why[0])) continue;
       seen.add(why[0]);
-      out.push(`- ${rowName(l)}: ${why[1]} (${thousands(t.accounts)}, ${t.source}: ${l.what}).`);
+      out.push(`- ${rowName(l)}: ${why[1]} (${l.what.slice(l.what.indexOf(':') + 2)}).`);
     }
   }
   out.push('');
