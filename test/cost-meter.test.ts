@@ -52,6 +52,7 @@ function state(version: number, balance = '150.00000'): AccountState {
     currency: 'INR',
     balance,
     level: 'OK',
+    alertable: true,
     levelSince: observedAt,
     balanceSince: observedAt,
     lastSnapshotDay: '2026-03-01',
@@ -184,6 +185,8 @@ describe("DynamoDB's size rules", () => {
     expect(numberBytes('150.00000')).toBe(3);
     expect(numberBytes('0.01')).toBe(2);
     expect(numberBytes('123456789')).toBe(6);
+    expect(numberBytes('1500')).toBe(2);
+    expect(numberBytes('0.00012')).toBe(3);
   });
 
   it('adds 3 bytes to a list or map and one per element', () => {

@@ -2,7 +2,8 @@
  * DynamoDB's documented size rules (developer guide, "DynamoDB item sizes and formats"), applied to
  * items as they travel on the wire (low-level AttributeValue JSON):
  * - a string: UTF-8 bytes of the name + UTF-8 bytes of the value;
- * - a number: name + 1 byte per two significant digits (leading and trailing zeros trimmed) + 1;
+ * - a number: name + 1 byte per two significant digits (as base-100 pairs aligned on the decimal
+ *   point, leading and trailing zero pairs trimmed) + 1;
  * - binary: name + raw bytes; null and boolean: name + 1;
  * - a list or map: name + 3 bytes + the size of each element + 1 byte per element; a map's
  *   element size includes its key's bytes;
@@ -33,13 +34,15 @@ export const READ_UNIT_BYTES = 4096;
 const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 
 export function numberBytes(text: string): number {
-  const digits = text
-    .replace(/^[+-]/, '')
-    .replace(/[eE].*$/, '')
-    .replace('.', '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
+  // DynamoDB stores a number as base-100 digit pairs aligned on the decimal point, plus a byte of
+  // exponent: 150.00000 is 01|50 (3 bytes), 0.01 is .01 (2), 1500 is 15|00 with the zero pair dropped (2).
+  const [whole = '', fraction = ''] = text.replace(/^[+-]/, '').replace(/[eE].*$/, '').split('.');
+  const w = whole.replace(/^0+/, '');
+  const f = fraction.replace(/0+$/, '');
+  const pairs = `${w.length % 2 ? '0' : ''}${w}${f}${f.length % 2 ? '0' : ''}`
+    .replace(/^(00)+/, '')
+    .replace(/(00)+$/, '');
+  return Math.max(1, pairs.length / 2) + 1;
 }
 
 export function valueBytes(value: AttributeValue): number {
