@@ -36,7 +36,10 @@ const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 export function numberBytes(text: string): number {
   // DynamoDB stores a number as base-100 digit pairs aligned on the decimal point, plus a byte of
   // exponent: 150.00000 is 01|50 (3 bytes), 0.01 is .01 (2), 1500 is 15|00 with the zero pair dropped (2).
-  const [whole = '', fraction = ''] = text.replace(/^[+-]/, '').replace(/[eE].*$/, '').split('.');
+  const [whole = '', fraction = ''] = text
+    .replace(/^[+-]/, '')
+    .replace(/[eE].*$/, '')
+    .split('.');
   const w = whole.replace(/^0+/, '');
   const f = fraction.replace(/0+$/, '');
   const pairs = `${w.length % 2 ? '0' : ''}${w}${f}${f.length % 2 ? '0' : ''}`
