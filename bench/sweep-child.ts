@@ -4,14 +4,25 @@
  * summary, its items written, the peak RSS and, per run, the CPU time the sweep itself took
  * (process.cpuUsage() around runSweepWith: user + system of every thread; module loading and
  * process start excluded). A second run shows what a sweep costs once the JIT has warmed up.
+ * BENCH_CPU_PROFILE=<file>: the last run alone is profiled (V8's sampling profiler through the
+ * inspector), written as a .cpuprofile that Chrome DevTools or bench/profile-top.ts reads.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { parseSweepArgs, runSweepWith, type SweepRun } from '../functions/cli/commands/sweep.ts';
 
 const parsed = parseSweepArgs(process.argv.slice(2));
 const runs = Number(process.env.BENCH_SWEEP_RUNS ?? '1');
-const cpuRuns: Array<{ userMicros: number; systemMicros: number; balancesFetched: number }> = [];
+const profileFile = process.env.BENCH_CPU_PROFILE;
+const cpuRuns: Array<{
+  userMicros: number;
+  systemMicros: number;
+  balancesFetched: number;
+  durationMs: number;
+}> = [];
 let run: SweepRun | undefined;
 for (let i = 0; i < runs; i++) {
+  const profiler = profileFile && i === runs - 1 ? await startProfiler() : null;
   const before = process.cpuUsage();
   run = await runSweepWith(parsed, {
     stdout: () => {},
@@ -19,10 +30,12 @@ for (let i = 0; i < runs; i++) {
     env: process.env,
   });
   const cpu = process.cpuUsage(before);
+  if (profiler && profileFile) await stopProfiler(profiler, profileFile);
   cpuRuns.push({
     userMicros: cpu.user,
     systemMicros: cpu.system,
     balancesFetched: run.summary.balancesFetched,
+    durationMs: run.summary.durationMs,
   });
 }
 if (!run) throw new Error(`BENCH_SWEEP_RUNS must be at least 1, got ${process.env.BENCH_SWEEP_RUNS}`);
@@ -37,3 +50,18 @@ process.stdout.write(
     cpuRuns,
   })}\n`,
 );
+
+async function startProfiler(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return session;
+}
+
+async function stopProfiler(session: Session, file: string): Promise<void> {
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+}

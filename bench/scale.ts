@@ -1,0 +1,242 @@
+/**
+ * Issue 10 §5: a partner's size is a setting. The sharded sweep keeps to the partner API's rate with
+ * nothing lost or read twice; list mode reads 200,000 accounts with a few thousand requests; a sweep
+ * cut short by its deadline starves no account.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoStore } from '../functions/adapters/dynamodb/store.ts';
+import {
+  cpuPerAccount,
+  round,
+  type SweepResult,
+  startSim,
+  startStore,
+  sweep,
+  withActors,
+} from './children.ts';
+import { seeded } from './fixtures.ts';
+
+const LATENCY_MS = 50;
+
+/** The simulator answers 429 above this many requests per second; the sweep is told to keep under it. */
+const SIM_RATE_LIMIT = 500;
+const SWEEP_RPS = 490;
+const SHARD_ACCOUNTS = 50_000;
+/** Enough reads in flight for the rate: 490 rps x 50 ms is 25, plus room for the store's latency. */
+const SHARD_CONCURRENCY = 32;
+const SHARD_WALL_BOUND = 1.15;
+
+export function shardFixture() {
+  return seeded({
+    name: 'shards',
+    accounts: SHARD_ACCOUNTS,
+    latencyMs: LATENCY_MS,
+    rateLimit: SIM_RATE_LIMIT,
+    concurrency: SHARD_CONCURRENCY,
+    flags: ['--rps', String(SWEEP_RPS)],
+  });
+}
+
+let shardRepeat: Promise<{
+  result: SweepResult & { load: number[] };
+  requests: number;
+  stats: unknown;
+}> | null = null;
+
+/** The repeat sweep of 50,000 accounts in a fresh process (also the CPU part's cold figure). */
+export function shardRepeatSweep() {
+  shardRepeat ??= (async () => {
+    const f = await shardFixture();
+    await f.sim.resetStats();
+    const result = await sweep({
+      sim: f.sim,
+      store: f.store,
+      table: f.table,
+      concurrency: SHARD_CONCURRENCY,
+      flags: ['--rps', String(SWEEP_RPS)],
+    });
+    const stats = await f.sim.stats();
+    return { result, requests: stats.total, stats };
+  })();
+  return shardRepeat;
+}
+
+export async function shards() {
+  const f = await shardFixture();
+  const { result: repeat, requests, stats } = await shardRepeatSweep();
+  const s = stats as Awaited<ReturnType<typeof f.sim.stats>>;
+  const idealMs = (requests / SWEEP_RPS) * 1000;
+  const ratio = repeat.durationMs / idealMs;
+  const balanceReads = s.byRoute.balance ?? 0;
+  return {
+    shards: {
+      accounts: SHARD_ACCOUNTS,
+      latencyMs: LATENCY_MS,
+      simulatorRateLimit: SIM_RATE_LIMIT,
+      sweepRps: SWEEP_RPS,
+      concurrency: SHARD_CONCURRENCY,
+      repeat: {
+        requests,
+        balanceReads,
+        idealMs: Math.round(idealMs),
+        idealFormula: 'API requests of the sweep (list pages + balances) / --rps',
+        wallMs: repeat.durationMs,
+        wallToIdeal: round(ratio),
+        bound: SHARD_WALL_BOUND,
+        ratioToBound: round(ratio / SHARD_WALL_BOUND),
+        unreached: repeat.unreached,
+        duplicateReads: repeat.duplicateReads,
+        balanceReadsBeyondAccounts: balanceReads - SHARD_ACCOUNTS,
+        rateLimited429: s.rateLimited,
+        cpuMsPerAccount: round(cpuPerAccount(repeat.cpuRuns[0] as SweepResult['cpuRuns'][number]), 4),
+        load: repeat.load,
+      },
+      firstSweep: {
+        wallMs: f.first.durationMs,
+        itemsWritten: f.first.itemsWritten,
+        stateWrites: f.first.stateWrites,
+        snapshotsWritten: f.first.snapshotsWritten,
+        notifications: f.first.notifications,
+        load: f.first.load,
+      },
+      pass:
+        ratio <= SHARD_WALL_BOUND &&
+        repeat.unreached === 0 &&
+        repeat.duplicateReads === 0 &&
+        balanceReads === SHARD_ACCOUNTS &&
+        s.rateLimited === 0,
+    },
+  };
+}
+
+const LIST_ACCOUNTS = 200_000;
+const LIST_CONCURRENCY = 16;
+const PER_PAGE = 100;
+/** The memory part sweeps the large partner at this concurrency too, as it does the small one. */
+export const LARGE_CONCURRENCY = 16;
+
+/** 200,000 accounts, seeded with latency 0 (the first sweep reads every balance once). */
+export function largeFixture() {
+  return seeded({ name: 'large', accounts: LIST_ACCOUNTS, latencyMs: 0, concurrency: LARGE_CONCURRENCY });
+}
+
+/**
+ * A repeat sweep with `--balance-source list`: the listed balances decide, and 1/96 of the accounts
+ * (plus any whose level would change) are confirmed with the balance endpoint.
+ */
+export async function listSource() {
+  const f = await largeFixture();
+  await f.sim.setLatency(LATENCY_MS);
+  await f.sim.resetStats();
+  try {
+    const r = await sweep({
+      sim: f.sim,
+      store: f.store,
+      table: f.table,
+      concurrency: LIST_CONCURRENCY,
+      flags: ['--balance-source', 'list'],
+    });
+    const stats = await f.sim.stats();
+    const pages = stats.byRoute.list ?? 0;
+    const balances = stats.byRoute.balance ?? 0;
+    // In-process the list is paged in order, one page ahead of the reads: the pages follow one another.
+    const listingMs = pages * LATENCY_MS;
+    const readsMs = (balances * LATENCY_MS) / LIST_CONCURRENCY;
+    const idealMs = Math.max(listingMs, readsMs);
+    return {
+      listSource: {
+        accounts: LIST_ACCOUNTS,
+        latencyMs: LATENCY_MS,
+        concurrency: LIST_CONCURRENCY,
+        requests: stats.total,
+        listPages: pages,
+        balanceReads: balances,
+        requestsIfEndpoint: LIST_ACCOUNTS + Math.ceil(LIST_ACCOUNTS / PER_PAGE),
+        balancesFetched: r.balancesFetched,
+        listConfirmations: r.listConfirmations,
+        listDisagreements: r.listDisagreements,
+        idealMs,
+        idealFormula:
+          'max(list pages x latency, balance reads x latency / concurrency): pages are read one after another',
+        wallMs: r.durationMs,
+        wallToIdeal: round(r.durationMs / idealMs),
+        cpuMsPerAccount: round(cpuPerAccount(r.cpuRuns[0] as SweepResult['cpuRuns'][number]), 4),
+        peakRssMiB: round(r.maxRssBytes / 2 ** 20, 1),
+        unreached: r.unreached,
+        load: r.load,
+        pass: r.complete && r.unreached === 0 && r.balancesFetched === LIST_ACCOUNTS,
+      },
+    };
+  } finally {
+    await f.sim.setLatency(0);
+  }
+}
+
+const STARVE_ACCOUNTS = 10_000;
+/** A rate cap makes the reads per second, and so the share a deadline allows, predictable. */
+const STARVE_RPS = 200;
+const STARVE_SHARE = 0.4;
+const STARVE_BOUND_SWEEPS = 3;
+const STARVE_MAX_SWEEPS = 6;
+
+/**
+ * Sweeps cut short by a deadline that allows about 40% of the accounts each, on a fresh store, until
+ * every account has been read once (the store registers an account at its first read).
+ */
+export async function starvation() {
+  const store = await startStore();
+  const sim = await startSim(STARVE_ACCOUNTS, LATENCY_MS);
+  return withActors([store, sim], async () => {
+    // The read window is the deadline less the publish reserve (a tenth of it, at these sizes).
+    const readSeconds = (STARVE_ACCOUNTS * STARVE_SHARE) / STARVE_RPS;
+    const deadlineSeconds = round(readSeconds / 0.9, 1);
+    const tableName = 'bench-starvation';
+    const client = new DynamoDBClient({
+      endpoint: store.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
+    const registry = createDynamoStore({ client, tableName, retentionDays: 30, timezone: 'UTC' });
+    const sweeps: Array<Record<string, unknown>> = [];
+    let everRead = 0;
+    try {
+      for (let n = 1; n <= STARVE_MAX_SWEEPS && everRead < STARVE_ACCOUNTS; n++) {
+        const r = await sweep({
+          sim,
+          store,
+          table: tableName,
+          concurrency: 16,
+          flags: ['--rps', String(STARVE_RPS), '--deadline-seconds', String(deadlineSeconds)],
+          mayBeIncomplete: true,
+        });
+        everRead = (await registry.registeredAccounts()).length;
+        sweeps.push({
+          sweep: n,
+          read: r.balancesFetched,
+          shareRead: round(r.balancesFetched / STARVE_ACCOUNTS),
+          unreached: r.unreached,
+          everRead,
+          complete: r.complete,
+          load: r.load,
+        });
+      }
+    } finally {
+      client.destroy();
+    }
+    const needed = everRead === STARVE_ACCOUNTS ? sweeps.length : null;
+    return {
+      starvation: {
+        accounts: STARVE_ACCOUNTS,
+        latencyMs: LATENCY_MS,
+        rps: STARVE_RPS,
+        deadlineSeconds,
+        targetShare: STARVE_SHARE,
+        sweeps,
+        sweepsNeeded: needed,
+        bound: STARVE_BOUND_SWEEPS,
+        ratioToBound: needed === null ? null : round(needed / STARVE_BOUND_SWEEPS),
+        pass: needed !== null && needed <= STARVE_BOUND_SWEEPS,
+      },
+    };
+  });
+}
