@@ -41,15 +41,18 @@ const selfModule = new Map<string, number>();
 const inclusiveModule = new Map<string, number>();
 let busy = 0;
 let idle = 0;
+/** Native work outside any JS frame: the event loop itself (epoll, timers), mostly. */
+let program = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   const dt = profile.timeDeltas[i] ?? 0;
   let node = byId.get(profile.samples[i] as number);
   if (!node) continue;
   const name = node.callFrame.functionName;
-  if (name === '(idle)' || name === '(program)' || name === '(root)') {
+  if (name === '(idle)' || name === '(root)') {
     idle += dt;
     continue;
   }
+  if (name === '(program)') program += dt;
   busy += dt;
   const { url, lineNumber } = node.callFrame;
   const key = `${name || '(anonymous)'} ${moduleOf(url, name)}:${lineNumber + 1}`;
@@ -68,7 +71,7 @@ for (let i = 0; i < profile.samples.length; i++) {
 const ms = (us: number) => (us / 1000).toFixed(0).padStart(7);
 const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
 const top = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).slice(0, rows);
-console.log(`busy ${ms(busy)} ms, idle or program ${ms(idle)} ms`);
+console.log(`busy ${ms(busy)} ms (of which outside JS, the event loop: ${ms(program)} ms), idle ${ms(idle)} ms`);
 console.log('\nself time by function');
 for (const [k, v] of top(self)) console.log(`${ms(v)} ms ${pct(v)}  ${k}`);
 console.log('\nself time by module');
