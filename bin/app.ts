@@ -20,7 +20,7 @@ try {
   process.exit(1);
 }
 
-new BalanceMonitorStack(app, 'VobizBalanceMonitor', {
+new BalanceMonitorStack(app, config.stackName, {
   description: 'Vobiz balance monitor: scheduled wallet sweep, history, low-balance alerts',
   config,
 });

@@ -13,18 +13,20 @@ import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
   AccountRootPrincipal,
+  ArnPrincipal,
   PolicyDocument,
   PolicyStatement,
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Alias, Key } from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ContextAttribute,
   Schedule,
   ScheduleExpression,
+  ScheduleGroup,
   ScheduleTargetInput,
   TimeWindow,
 } from 'aws-cdk-lib/aws-scheduler';
@@ -40,13 +42,22 @@ import {
 } from '../functions/contract/handler.ts';
 import { METRICS } from '../functions/contract/metrics.ts';
 import { BY_DAY_INDEX } from '../functions/contract/table-schema.ts';
-import { alarmNamePrefix, SweepAlarms } from './alarms.ts';
+import {
+  alarmNamePrefix,
+  DISTRIBUTED_READ_MARGIN_MS,
+  SINGLE_READ_MARGIN_MS,
+  SweepAlarms,
+  type SweepAlarmsProps,
+} from './alarms.ts';
 import { ArchiveBucket } from './archive-bucket.ts';
 import { ArchiveExport } from './archive-export.ts';
 import type { StackConfig } from './config.ts';
 import { SweepDashboard } from './dashboard.ts';
+import { DistributedSweep } from './distributed-sweep.ts';
 import { HistoryTable } from './history-table.ts';
 import { InvokeSweep } from './invoke-sweep.ts';
+import { SweepLogQueries } from './log-queries.ts';
+import { OperatorPolicy } from './operator-policy.ts';
 import { SweepFunction } from './sweep-function.ts';
 
 /** The L1 resource of an L2 construct: acknowledgements go there, so they cover that resource only. */
@@ -72,7 +83,8 @@ export const WEBHOOK_SECRET_PLACEHOLDER = JSON.stringify({
 /**
  * Everything the monitor needs in one account and region, deployed with one command:
  * history table, credentials secret, alert and ops topics, the sweep function and its
- * schedule, the alarms that watch the monitor itself, and a dashboard.
+ * schedule, the alarms that watch the monitor itself, saved log queries, the operator's
+ * policy, and (optionally) a dashboard.
  */
 export class BalanceMonitorStack extends Stack {
   readonly table: ITable;
@@ -83,11 +95,20 @@ export class BalanceMonitorStack extends Stack {
   readonly webhookSecret: Secret | null;
   readonly alertTopic: Topic;
   readonly opsTopic: Topic;
-  readonly sweepFunction: SweepFunction;
+  /** Only with `encryptOpsTopic: true`. */
+  readonly opsTopicKey: Key | null;
+  /** Engine `single`: the function that sweeps. */
+  private readonly single: SweepFunction | null = null;
+  /** Engine `distributed`: the workflow and its functions. */
+  readonly distributed: DistributedSweep | null = null;
   readonly deadLetterQueue: Queue;
+  readonly scheduleGroup: ScheduleGroup;
   readonly schedule: Schedule;
   readonly alarms: SweepAlarms;
-  readonly dashboard: Dashboard;
+  readonly logQueries: SweepLogQueries;
+  readonly operatorPolicy: OperatorPolicy;
+  /** Only with `dashboard: true`. */
+  readonly dashboard: Dashboard | null;
 
   constructor(scope: Construct, id: string, props: BalanceMonitorStackProps) {
     super(scope, id, props);
@@ -97,17 +118,24 @@ export class BalanceMonitorStack extends Stack {
     const history = new HistoryTable(this, 'History');
     this.table = history.table;
 
-    const key = this.topicKey();
+    // Alerts name customers and their balances: encrypted at rest with the AWS managed SNS key,
+    // which costs nothing and which the function (a principal of this account) may use via SNS.
     this.alertTopic = new Topic(this, 'AlertTopic', {
       displayName: 'Vobiz balance alerts',
-      masterKey: key,
+      masterKey: Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
       enforceSSL: true,
     });
+    // CloudWatch cannot publish to a topic under the AWS managed key. Ops messages are alarm
+    // states (names, thresholds, metric values; no customer data, no credentials) and travel over
+    // TLS only, so the topic goes without encryption at rest unless encryptOpsTopic asks for a
+    // customer managed key: $1 a month, a third of the 1,000-account budget (docs/DEPLOY.md).
+    this.opsTopicKey = config.encryptOpsTopic ? this.opsKey() : null;
     this.opsTopic = new Topic(this, 'OpsTopic', {
       displayName: 'Vobiz balance monitor ops',
-      masterKey: key,
+      masterKey: this.opsTopicKey ?? undefined,
       enforceSSL: true,
     });
+    this.allowAlarmsToPublish(this.opsTopic);
     this.subscribe(this.alertTopic, config.alertEmails, 'Alert');
     this.subscribe(this.opsTopic, config.opsEmails, 'Ops');
 
@@ -144,63 +172,121 @@ export class BalanceMonitorStack extends Stack {
     const role = new Role(this, 'SweepRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description:
-        "The sweep function: its table, its secret (and the webhook's), the alert topic, its log group; nothing else.",
+        config.engine === 'single'
+          ? "The sweep function: its table, its secret (and the webhook's), the alert topic, its log group; nothing else."
+          : "The sweep workflow's functions: the table, the secrets, the alert topic, the log group, the bucket's scratch prefix.",
     });
     const logGroup = new LogGroup(this, 'SweepLogs', {
       retention: config.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const environment = {
+      [ENV.tableName]: this.table.tableName,
+      [ENV.secretId]: config.existingSecretName ?? this.secret.secretArn,
+      [ENV.alertTopicArn]: this.alertTopic.topicArn,
+      [ENV.apiBaseUrl]: config.apiBaseUrl,
+      [ENV.sweepConfig]: JSON.stringify(config.sweep),
+      [ENV.partnerThreshold]: config.partnerThreshold,
+      [ENV.digestSize]: String(config.digestSize),
+      [ENV.schedulePeriodMinutes]: String(periodMinutes),
+      [ENV.webhookSecretId]: this.webhookSecret?.secretArn ?? '',
+      POWERTOOLS_SERVICE_NAME: METRICS.service,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+    };
+    this.grantSweepPermissions(role, logGroup, history);
+    this.alertTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'SweepFunctionPublishesAlerts',
+        principals: [new ArnPrincipal(role.roleArn)],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+      }),
+    );
 
     // At most one period old: a sweep that waited longer than that is superseded by the next slot.
     const maxEventAge = Duration.minutes(periodMinutes);
-    this.sweepFunction = new SweepFunction(this, 'SweepFunction', {
-      entry: SWEEP_HANDLER.entry,
-      handler: SWEEP_HANDLER.export,
-      description: 'Reads every Vobiz customer balance, keeps history, alerts on low wallets.',
-      role,
-      logGroup,
-      memorySize: config.memorySize,
-      timeout: Duration.seconds(config.timeoutSeconds),
-      reservedConcurrentExecutions: config.reservedConcurrency ?? undefined,
-      // The schedule retries delivery; a failed sweep is retried by the next slot, not by Lambda.
-      retryAttempts: 0,
-      // Lambda keeps an asynchronous event for six hours at most.
-      maxEventAge: Duration.seconds(Math.min(maxEventAge.toSeconds(), 6 * 3600)),
-      onFailure: new SqsDestination(this.deadLetterQueue),
-      environment: {
-        [ENV.tableName]: this.table.tableName,
-        [ENV.secretId]: config.existingSecretName ?? this.secret.secretArn,
-        [ENV.alertTopicArn]: this.alertTopic.topicArn,
-        [ENV.apiBaseUrl]: config.apiBaseUrl,
-        [ENV.sweepConfig]: JSON.stringify(config.sweep),
-        [ENV.partnerThreshold]: config.partnerThreshold,
-        [ENV.digestSize]: String(config.digestSize),
-        [ENV.schedulePeriodMinutes]: String(periodMinutes),
-        [ENV.webhookSecretId]: this.webhookSecret?.secretArn ?? '',
-        POWERTOOLS_SERVICE_NAME: METRICS.service,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
-      },
-    });
-    Validations.of(cfn(this.sweepFunction)).acknowledge({
+    let target: SweepFunction;
+    let duration: SweepAlarmsProps['duration'];
+    if (config.engine === 'single') {
+      this.single = new SweepFunction(this, 'SweepFunction', {
+        entry: SWEEP_HANDLER.entry,
+        handler: SWEEP_HANDLER.export,
+        description: 'Reads every Vobiz customer balance, keeps history, alerts on low wallets.',
+        role,
+        logGroup,
+        memorySize: config.memorySize,
+        timeout: Duration.seconds(config.timeoutSeconds),
+        reservedConcurrentExecutions: config.reservedConcurrency ?? undefined,
+        // The schedule retries delivery; a failed sweep is retried by the next slot, not by Lambda.
+        retryAttempts: 0,
+        // Lambda keeps an asynchronous event for six hours at most.
+        maxEventAge: Duration.seconds(Math.min(maxEventAge.toSeconds(), 6 * 3600)),
+        // Every failed invocation of a slot becomes one dead letter (with its error): the one alarm for it.
+        onFailure: new SqsDestination(this.deadLetterQueue),
+        environment,
+      });
+      target = this.single;
+      duration = {
+        metric: this.single.metricDuration({ period: Duration.minutes(periodMinutes), statistic: 'Maximum' }),
+        timeoutSeconds: config.timeoutSeconds,
+        readMarginMs: SINGLE_READ_MARGIN_MS,
+      };
+    } else {
+      const starterRole = new Role(this, 'StarterRole', {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description:
+          "The sweep workflow's starter: start the state machine, write its log group; nothing else.",
+      });
+      starterRole.addToPolicy(
+        new PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      this.distributed = new DistributedSweep(this, 'Distributed', {
+        config,
+        role,
+        logGroup,
+        environment,
+        archive: this.archive,
+        deadLetterQueue: this.deadLetterQueue,
+        starterRole,
+      });
+      target = this.distributed.starter;
+      duration = {
+        metric: this.distributed.stateMachine.metricTime({
+          period: Duration.minutes(periodMinutes),
+          statistic: 'Maximum',
+        }),
+        timeoutSeconds: this.distributed.timeout.toSeconds(),
+        readMarginMs: DISTRIBUTED_READ_MARGIN_MS,
+      };
+    }
+    for (const fn of this.functions()) {
+      Validations.of(cfn(fn)).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'X-Ray needs xray:PutTraceSegments on Resource "*", which the least-privilege rule of this stack forbids; the sweep is traced by its JSON logs (sweep id on every line) and its two metrics.',
+      });
+    }
+    Validations.of(cfn(target)).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
         'Failed asynchronous invocations go to the on-failure destination (the dead-letter queue), which records the error and the request; a DeadLetterConfig would deliver the same failure twice.',
     });
-    Validations.of(cfn(this.sweepFunction)).acknowledge({
-      id: 'Serverless-LambdaTracing',
-      reason:
-        'X-Ray needs xray:PutTraceSegments on Resource "*", which the least-privilege rule of this stack forbids; one function calling one API is traced by its JSON logs (sweep id on every line) and EMF metrics.',
-    });
-    this.grantSweepPermissions(role, logGroup, history, key);
 
+    // A group of its own, so the heartbeat counts this schedule's attempts and nobody else's.
+    this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
     this.schedule = new Schedule(this, 'SweepSchedule', {
+      scheduleGroup: this.scheduleGroup,
       description: `Runs the balance sweep (${config.schedule.expression}).`,
       schedule: ScheduleExpression.expression(
         config.schedule.expression,
         TimeZone.of(config.scheduleTimezone),
       ),
       timeWindow: TimeWindow.off(),
-      target: new InvokeSweep(this.sweepFunction, {
+      target: new InvokeSweep(target, {
         input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
         retryAttempts: config.retryAttempts,
         maxEventAge,
@@ -209,18 +295,26 @@ export class BalanceMonitorStack extends Stack {
     });
 
     this.alarms = new SweepAlarms(this, 'Alarms', {
-      sweepFunction: this.sweepFunction,
-      deadLetterQueue: this.deadLetterQueue,
       opsTopic: this.opsTopic,
-      periodMinutes,
-      failedReadRatio: config.failedReadAlarmRatio,
-    });
-    this.dashboard = new SweepDashboard(this, 'Dashboard', {
-      sweepFunction: this.sweepFunction,
+      scheduleGroup: this.scheduleGroup,
       deadLetterQueue: this.deadLetterQueue,
-      alarms: this.alarms.all,
+      duration,
+      stateMachine: this.distributed?.stateMachine,
       periodMinutes,
-    }).dashboard;
+      unreadRatio: config.failedReadAlarmRatio,
+    });
+    this.logQueries = new SweepLogQueries(this, 'LogQueries', { logGroup });
+    this.operatorPolicy = new OperatorPolicy(this, 'Operator', { history, archive: this.archive });
+    this.dashboard = config.dashboard
+      ? new SweepDashboard(this, 'Dashboard', {
+          alarms: this.alarms.all,
+          duration,
+          deadLetterQueue: this.deadLetterQueue,
+          logGroup,
+          periodMinutes,
+          unreadRatio: config.failedReadAlarmRatio,
+        }).dashboard
+      : null;
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Balance history table' });
     new CfnOutput(this, 'AlertTopicArn', {
@@ -246,25 +340,87 @@ export class BalanceMonitorStack extends Stack {
       description: `History archive; Athena: workgroup ${this.archive.workGroupName}, table ${this.archive.databaseName}.${this.archive.tableName}`,
     });
     new CfnOutput(this, 'FunctionName', {
-      value: this.sweepFunction.functionName,
-      description: 'The sweep function',
+      value: target.functionName,
+      description:
+        config.engine === 'single'
+          ? 'The sweep function'
+          : "The sweep workflow's starter (invoke it to run a sweep)",
     });
+    if (this.distributed) {
+      new CfnOutput(this, 'StateMachineArn', {
+        value: this.distributed.stateMachine.stateMachineArn,
+        description: 'The sweep workflow: one execution per schedule slot',
+      });
+    }
     new CfnOutput(this, 'LogGroupName', {
       value: logGroup.logGroupName,
       description: "The sweep function's logs",
     });
-    new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
-      description: 'CloudWatch dashboard',
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.deadLetterQueue.queueUrl,
+      description: 'Failed sweeps, one message each with its error and slot (the dead-letters alarm)',
+    });
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      value: this.operatorPolicy.policy.managedPolicyArn,
+      description: 'Attach to whoever runs history, report, thresholds or mute against the table',
+    });
+    if (this.dashboard) {
+      new CfnOutput(this, 'DashboardUrl', {
+        value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+        description: 'CloudWatch dashboard',
+      });
+    }
+  }
+
+  /** Engine `single`: the function that sweeps (the distributed engine has `distributed` instead). */
+  get sweepFunction(): SweepFunction {
+    if (!this.single)
+      throw new Error(`${this.stackName} runs the distributed engine: it has no single sweep function`);
+    return this.single;
+  }
+
+  /** Every function that reads balances or runs a sweep's steps. */
+  private functions(): SweepFunction[] {
+    if (this.single) return [this.single];
+    const d = this.distributed;
+    return d ? [d.steps, d.shards, d.starter] : [];
+  }
+
+  /** The ARN pattern of this stack's alarms: what may publish to the ops topic and use its key. */
+  private alarmArnPattern(): string {
+    return this.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: `${alarmNamePrefix(this)}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
 
   /**
-   * One customer-managed key for both topics. Its policy names every action it allows
+   * CloudWatch publishes an alarm's state change as the service itself: the topic's policy must
+   * allow it, and only for this account's alarms of this stack (the confused-deputy conditions).
+   */
+  private allowAlarmsToPublish(topic: Topic): void {
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AlarmsOfThisStackPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.alarmArnPattern() },
+        },
+      }),
+    );
+  }
+
+  /**
+   * The ops topic's key, with `encryptOpsTopic`. Its policy names every action it allows
    * (no kms:*): the account may administer the key, principals of the account may use it
    * only through SNS, and CloudWatch may use it only for this stack's alarms.
    */
-  private topicKey(): Key {
+  private opsKey(): Key {
     const account = new AccountRootPrincipal();
     const policy = new PolicyDocument({
       statements: [
@@ -305,20 +461,13 @@ export class BalanceMonitorStack extends Stack {
           resources: ['*'],
           conditions: {
             StringEquals: { 'aws:SourceAccount': this.account },
-            ArnLike: {
-              'aws:SourceArn': this.formatArn({
-                service: 'cloudwatch',
-                resource: 'alarm',
-                resourceName: `${alarmNamePrefix(this)}*`,
-                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              }),
-            },
+            ArnLike: { 'aws:SourceArn': this.alarmArnPattern() },
           },
         }),
       ],
     });
-    return new Key(this, 'TopicKey', {
-      description: 'Encrypts the Vobiz balance monitor topics',
+    return new Key(this, 'OpsTopicKey', {
+      description: 'Encrypts the Vobiz balance monitor ops topic',
       enableKeyRotation: true,
       policy,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -368,7 +517,7 @@ export class BalanceMonitorStack extends Stack {
     return secret;
   }
 
-  private grantSweepPermissions(role: Role, logGroup: LogGroup, history: HistoryTable, key: Key): void {
+  private grantSweepPermissions(role: Role, logGroup: LogGroup, history: HistoryTable): void {
     role.addToPolicy(
       new PolicyStatement({
         sid: 'WriteOwnLogs',
@@ -420,13 +569,6 @@ export class BalanceMonitorStack extends Stack {
         sid: 'PublishAlerts',
         actions: ['sns:Publish'],
         resources: [this.alertTopic.topicArn],
-      }),
-    );
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'EncryptAlertsForTheTopic',
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [key.keyArn],
       }),
     );
   }

@@ -67,6 +67,13 @@ const timeZone = z
 /** Settings that shape the stack; the sweep's own settings come from sweepConfigSchema. */
 const stackSettingsSchema = z
   .object({
+    /** The CloudFormation stack's name: staging and production side by side in one account. */
+    stackName: z
+      .string({ error: 'must be a stack name: a letter, then letters, digits and hyphens (at most 100)' })
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/, {
+        message: 'must be a stack name: a letter, then letters, digits and hyphens (at most 100)',
+      })
+      .default('VobizBalanceMonitor'),
     /** Origin of the Vobiz Partner API; the client appends /api/v1/partner/... */
     apiBaseUrl: z
       .string({ error: 'must be an https origin such as https://api.vobiz.ai' })
@@ -106,7 +113,8 @@ const stackSettingsSchema = z
       })
       .nullable()
       .default(null),
-    memorySize: intIn(128, 10240, 'a whole number of MB from 128 to 10240').default(512),
+    // Measured (bench/lambda-size.ts, docs/DEPLOY.md "Sizing the function"): the sweep waits on the API.
+    memorySize: intIn(128, 10240, 'a whole number of MB from 128 to 10240').default(256),
     // At least 30 s: the handler keeps 15 s back from the timeout to publish and record.
     timeoutSeconds: intIn(30, 900, 'a whole number of seconds from 30 to 900').default(300),
     /** Scheduler's attempts to deliver one slot to the function. */
@@ -120,6 +128,25 @@ const stackSettingsSchema = z
     reservedConcurrency: intIn(1, 1000, 'a whole number from 1 to 1000, or null for none')
       .nullable()
       .default(null),
+    /**
+     * `single`: one Lambda runs the whole sweep (shards in-process under one budget). `distributed`:
+     * a Step Functions Standard workflow runs plan, a Distributed Map of shard Lambdas, and finalize.
+     */
+    engine: z.enum(['single', 'distributed'], { error: 'must be single or distributed' }).default('single'),
+    /**
+     * Engine `distributed`: the partner API requests per second all shards together may make; it
+     * sets how many shards run at once and each shard's own rate (lib/distributed-budget.ts).
+     */
+    maxRequestsPerSecond: intIn(1, 10_000, 'a whole number of requests per second from 1 to 10000').default(
+      100,
+    ),
+    /** The CloudWatch dashboard costs $3 a month: off unless asked for. */
+    dashboard: z.boolean({ error: 'must be true or false' }).default(false),
+    /**
+     * A customer managed KMS key ($1 a month) for the ops topic, whose messages are alarm states
+     * only; without it the topic is not encrypted at rest (CloudWatch cannot use the AWS managed key).
+     */
+    encryptOpsTopic: z.boolean({ error: 'must be true or false' }).default(false),
     logRetentionDays: z
       .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
       .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
@@ -155,6 +182,8 @@ const TEXT_KEYS = new Set([
   'spikeMinAmount',
   'partnerThreshold',
   'existingSecretName',
+  'stackName',
+  'engine',
 ]);
 const LIST_KEYS = new Set(['alertEmails', 'opsEmails']);
 

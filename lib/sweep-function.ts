@@ -7,6 +7,18 @@ import type { Construct } from 'constructs';
 /** The repository root: entries and the lock file are resolved from here, whatever the cwd. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * How every entry is bundled: one minified ESM file by the local esbuild, the SDK inside (the
+ * versions the tests ran against; the runtime's copy changes under us), and a require shim
+ * because CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+ */
+export const BUNDLING = {
+  minify: true,
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+} as const;
+
 export type SweepFunctionProps = Omit<NodejsFunctionProps, 'runtime' | 'architecture' | 'bundling'> & {
   /** Path of the entry file, relative to the repository root. */
   entry: string;
@@ -36,15 +48,11 @@ export class SweepFunction extends NodejsFunction {
         ...props.environment,
       },
       bundling: {
-        minify: true,
+        ...BUNDLING,
+        mainFields: [...BUNDLING.mainFields],
         sourceMap: true,
         sourcesContent: false,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // The SDK versions the tests ran against ship in the bundle; the runtime's copy changes under us.
         bundleAwsSDK: true,
-        // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
         forceDockerBundling: false,
       },
     });

@@ -883,8 +883,9 @@ describe('the embedded DynamoDB on disk', () => {
 
       // Act
       const second = startEmbeddedDynamo({ dataDir });
+      await expect(second).rejects.toThrow(FatalError);
       await expect(second).rejects.toThrow(
-        new FatalError(`data directory ${dataDir} is in use by another vobiz-balance process`),
+        `data directory ${dataDir} is in use by vobiz-balance (pid ${process.pid}, since `,
       );
       await first.close();
       const reopened = await startEmbeddedDynamo({ dataDir });

@@ -71,7 +71,10 @@ beforeAll(async () => {
     [ENV.schedulePeriodMinutes]: '15',
     [ENV.webhookSecretId]: WEBHOOK,
   });
-  const entry = (await import(`../${SWEEP_HANDLER.entry}`)) as Record<string, typeof handler>;
+  const entry = (await import(/* @vite-ignore */ `../${SWEEP_HANDLER.entry}`)) as Record<
+    string,
+    typeof handler
+  >;
   handler = entry[SWEEP_HANDLER.export] as typeof handler;
 });
 

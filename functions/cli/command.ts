@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { FatalError, oneLine } from '../core/errors.ts';
 import {
   HELP_OPTION,
@@ -64,7 +65,9 @@ export function defineCommand<const O extends OptionSpecs>(spec: CommandSpec<O>)
           return 0;
         }
         noExtraPositionals(positionals, spec.maxPositionals ?? 0);
-        return await spec.run({ values: values as Values<O>, positionals, argv, io });
+        return await running.run(spec.name, () =>
+          spec.run({ values: values as Values<O>, positionals, argv, io }),
+        );
       } catch (error) {
         io.stderr(
           `vobiz-balance ${spec.name}: ${isExpected(error) ? '' : 'unexpected error: '}${oneLine(error)}`,
@@ -74,6 +77,17 @@ export function defineCommand<const O extends OptionSpecs>(spec: CommandSpec<O>)
     },
   };
   return command;
+}
+
+const running = new AsyncLocalStorage<string>();
+
+/**
+ * The command being run, as a process refused a data directory is told who holds it:
+ * `vobiz-balance sweep`. Outside a command (npm start), the program's name alone.
+ */
+export function currentCommand(): string {
+  const name = running.getStore();
+  return name === undefined ? 'vobiz-balance' : `vobiz-balance ${name}`;
 }
 
 /** Refusals and failures the program names itself, and files it cannot write. */

@@ -9,6 +9,14 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Epoch milliseconds; the real clock unless a test injects one. */
   clock?: () => number;
+  /** stdout is a terminal: colour there (unless NO_COLOR). */
+  stdoutIsTTY?: boolean;
+  /** stderr is a terminal: colour there, and a long command's live progress line. */
+  stderrIsTTY?: boolean;
+  /** The width of stderr's terminal, in columns (the progress line is cut to fit). */
+  columns?: number;
+  /** Bytes for stderr exactly as given: the progress line's redrawing. */
+  writeStderr?(chunk: string): void;
 }
 
 export function processIO(): CliIO {
@@ -17,6 +25,10 @@ export function processIO(): CliIO {
     stderr: (line) => process.stderr.write(`${line}\n`),
     write: (chunk) => process.stdout.write(chunk),
     env: process.env,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    columns: process.stderr.columns || 80,
+    writeStderr: (chunk) => process.stderr.write(chunk),
   };
 }
 

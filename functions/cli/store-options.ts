@@ -4,7 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable, requireTable } from '../adapters/dynamodb/table.ts';
 import { localDynamoClient, startEmbeddedDynamo } from '../adapters/local/embedded-dynamo.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { OptionSpecs } from './args.ts';
+import { decimalNumber, type OptionSpecs } from './args.ts';
+import { currentCommand } from './command.ts';
 
 /**
  * The one place that turns the store flags into a DynamoDB client and table, for every
@@ -17,6 +18,12 @@ import type { OptionSpecs } from './args.ts';
 
 export const DEFAULT_DATA_DIR = '.vobiz-balance';
 export const DEFAULT_TABLE = 'vobiz-balance';
+/**
+ * How long a command waits for a data directory another process is using before it refuses:
+ * long enough for a read or a small sweep to finish, short enough to be told soon.
+ */
+export const LOCK_WAIT_ENV = 'VOBIZ_BALANCE_LOCK_WAIT_SECONDS';
+const DEFAULT_LOCK_WAIT_SECONDS = 5;
 
 export const STORE_OPTIONS = {
   'data-dir': { type: 'string', value: '<dir>', help: `embedded store (default ./${DEFAULT_DATA_DIR})` },
@@ -39,7 +46,7 @@ export interface StoreFlags {
 }
 
 export type StoreTarget =
-  | { kind: 'embedded'; dataDir: string; tableName: string }
+  | { kind: 'embedded'; dataDir: string; tableName: string; lockWaitMs: number }
   | { kind: 'endpoint'; endpoint: string; tableName: string }
   | { kind: 'aws'; region: string; tableName: string };
 
@@ -75,7 +82,19 @@ export function storeTarget(flags: StoreFlags, env: Record<string, string | unde
     kind: 'embedded',
     dataDir: resolve(dataDir ?? DEFAULT_DATA_DIR),
     tableName: table ?? DEFAULT_TABLE,
+    lockWaitMs: lockWaitSeconds(env[LOCK_WAIT_ENV]) * 1000,
   };
+}
+
+function lockWaitSeconds(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return DEFAULT_LOCK_WAIT_SECONDS;
+  const seconds = decimalNumber(text) ?? Number.NaN;
+  if (!(seconds >= 0 && seconds <= 3600)) {
+    throw new ConfigError(
+      `${LOCK_WAIT_ENV} must be a number of seconds from 0 to 3600, got ${JSON.stringify(text)}`,
+    );
+  }
+  return seconds;
 }
 
 export interface OpenedStore {
@@ -111,7 +130,11 @@ export async function openStore(target: StoreTarget, options: OpenOptions): Prom
     return { target, client, tableName: target.tableName, close: async () => client.destroy() };
   }
   await checkDataDir(target.dataDir, options.create);
-  const embedded = await startEmbeddedDynamo({ dataDir: target.dataDir });
+  const embedded = await startEmbeddedDynamo({
+    dataDir: target.dataDir,
+    waitMs: target.lockWaitMs,
+    holder: currentCommand(),
+  });
   try {
     // A sweep creates its table; a read refuses a table that is not there (a mistyped --table).
     if (options.create) await ensureTable(embedded.client, target.tableName);

@@ -1,19 +1,33 @@
 import { describeRunway, displayName } from '../core/display.ts';
 import { formatAmount } from '../core/money.ts';
 import type { SweepSummary } from '../core/types.ts';
+import type { Hue, Paint } from './colour.ts';
 
-/** A few lines a person can take in at a glance after a sweep. */
-export function renderSummary(s: SweepSummary): string {
+const HUES: Record<string, Hue> = {
+  CRITICAL: 'red',
+  critical: 'red',
+  LOW: 'yellow',
+  low: 'yellow',
+  recovered: 'green',
+};
+
+/** A few lines a person can take in at a glance after a sweep; `paint` colours the levels at a terminal. */
+export function renderSummary(s: SweepSummary, paint: Paint = (text) => text): string {
+  // "3 LOW": coloured when there is any.
+  const count = (n: number, what: string) => {
+    const hue = HUES[what];
+    return n > 0 && hue ? paint(`${n} ${what}`, hue) : `${n} ${what}`;
+  };
   const byType = countBy(s.notifications.map((n) => n.type));
   const notified = Object.entries(byType)
-    .map(([type, count]) => `${count} ${type}`)
+    .map(([type, n]) => count(n, type))
     .join(', ');
   const state = s.interrupted ? 'INTERRUPTED' : s.complete ? 'complete' : 'INCOMPLETE';
   const lines = [
     `sweep ${state} in ${(s.durationMs / 1000).toFixed(1)} s: ` +
       `${s.accountsListed} listed, ${s.balancesFetched} read, ${s.failed} failed, ${s.gone} gone, ` +
       `${s.unreached} not reached${s.known !== s.accountsListed ? ` (of ${s.known} known)` : ''}`,
-    `levels: ${s.levels.OK} OK, ${s.levels.LOW} LOW, ${s.levels.CRITICAL} CRITICAL` +
+    `levels: ${s.levels.OK} OK, ${count(s.levels.LOW, 'LOW')}, ${count(s.levels.CRITICAL, 'CRITICAL')}` +
       (s.levels.NOT_ALERTED ? `, ${s.levels.NOT_ALERTED} not alerted (postpaid/inactive/disabled)` : ''),
     `stored: ${s.snapshotsWritten} snapshot(s), ${s.stateWrites} state write(s); ` +
       `notifications: ${notified || 'none'}${s.pendingNotifications ? `, ${s.pendingNotifications} pending for the next sweep` : ''}`,

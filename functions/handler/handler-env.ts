@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENV } from '../contract/handler.ts';
+import { DISTRIBUTED_ENV, ENV } from '../contract/handler.ts';
 import { parseSweepConfig, type SweepConfig } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { isAmount, parseAmount } from '../core/money.ts';
@@ -67,5 +67,57 @@ export function parseHandlerEnv(env: Record<string, string | undefined>): Handle
     digestSize: values[ENV.digestSize],
     schedulePeriodMs: values[ENV.schedulePeriodMinutes] * 60_000,
     webhookSecretId: values[ENV.webhookSecretId] || null,
+  };
+}
+
+const starterSchema = z.object({
+  [DISTRIBUTED_ENV.stateMachineArn]: z
+    .string()
+    .regex(/^arn:aws[\w-]*:states:/, 'must be a state machine ARN'),
+  [ENV.schedulePeriodMinutes]: positiveInt,
+});
+
+/** Engine `distributed`, the starter's environment: the state machine and the schedule's period. */
+export function parseStarterEnv(env: Record<string, string | undefined>): {
+  stateMachineArn: string;
+  schedulePeriodMs: number;
+} {
+  const result = starterSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(
+      `environment variable ${name} ${env[name] === undefined ? 'is not set' : (issue?.message ?? 'is invalid')}`,
+    );
+  }
+  return {
+    stateMachineArn: result.data[DISTRIBUTED_ENV.stateMachineArn],
+    schedulePeriodMs: result.data[ENV.schedulePeriodMinutes] * 60_000,
+  };
+}
+
+const stepSchema = z.object({
+  [DISTRIBUTED_ENV.workBucket]: z.string().min(3),
+  [DISTRIBUTED_ENV.shardRequestsPerSecond]: z.coerce.number().positive().optional(),
+});
+
+/** Engine `distributed`, the step functions: the sweep's environment plus the bucket and the shard rate. */
+export function parseStepEnv(env: Record<string, string | undefined>): HandlerEnv & {
+  workBucket: string;
+  shardRequestsPerSecond: number | null;
+} {
+  const base = parseHandlerEnv(env);
+  const result = stepSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(
+      `environment variable ${name} ${env[name] === undefined ? 'is not set' : (issue?.message ?? 'is invalid')}`,
+    );
+  }
+  return {
+    ...base,
+    workBucket: result.data[DISTRIBUTED_ENV.workBucket],
+    shardRequestsPerSecond: result.data[DISTRIBUTED_ENV.shardRequestsPerSecond] ?? null,
   };
 }

@@ -65,7 +65,7 @@ export function createRunGuard(options: RunGuardOptions) {
       );
     },
 
-    /** Takes the lease unless another live run holds it. */
+    /** Takes the lease unless another live run holds it (taking it again as the same owner renews it). */
     async acquire(owner: string, durationMs: number): Promise<boolean> {
       const t = now();
       try {
@@ -79,9 +79,11 @@ export function createRunGuard(options: RunGuardOptions) {
                 until: t + durationMs,
                 expiresAt: Math.ceil((t + durationMs) / 1000) + 3600,
               },
-              ConditionExpression: 'attribute_not_exists(pk) OR #until < :now',
-              ExpressionAttributeNames: { '#until': 'until' },
-              ExpressionAttributeValues: { ':now': t },
+              // Its own lease again is taken too: a retried step (Step Functions retries a Lambda
+              // whose answer was lost) must not find itself locked out until the lease expires.
+              ConditionExpression: 'attribute_not_exists(pk) OR #until < :now OR #owner = :owner',
+              ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner' },
+              ExpressionAttributeValues: { ':now': t, ':owner': owner },
             }),
           ),
         );

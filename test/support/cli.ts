@@ -5,12 +5,19 @@ export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
+  /** With `tty`: both streams as one terminal received them, in order, control characters included. */
+  terminal?: string;
 }
 
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** The clock the command reads (the audit's stamp, --now's default, the sweep's deadline). */
   clock?: () => number;
+  /**
+   * Both streams are a terminal this many columns wide, as an interactive run has them: stderr
+   * then holds the progress line's redrawing, control characters included.
+   */
+  tty?: { columns: number };
 }
 
 /**
@@ -20,18 +27,33 @@ export interface CliOptions {
 export async function runCli(argv: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
+  let terminal = '';
   const code = await main(argv, {
     stdout: (line) => {
       stdout += `${line}\n`;
+      terminal += `${line}\n`;
     },
     stderr: (line) => {
       stderr += `${line}\n`;
+      terminal += `${line}\n`;
     },
     write: (chunk) => {
       stdout += chunk;
+      terminal += chunk;
     },
     env: options.env ?? {},
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.tty
+      ? {
+          stdoutIsTTY: true,
+          stderrIsTTY: true,
+          columns: options.tty.columns,
+          writeStderr: (chunk: string) => {
+            stderr += chunk;
+            terminal += chunk;
+          },
+        }
+      : {}),
   });
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, ...(options.tty ? { terminal } : {}) };
 }

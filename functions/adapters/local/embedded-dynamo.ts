@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FatalError, oneLine } from '../../core/errors.ts';
+import { type DataDirLock, type LockOptions, lockDataDir, openLevelDb } from './data-dir-lock.ts';
 
 /**
  * The laptop's DynamoDB: dynalite (DynamoDB's API on LevelDB) on 127.0.0.1, persisted under
@@ -18,18 +19,9 @@ interface DynaliteOptions {
   updateTableMs?: number;
 }
 
-interface LevelDb {
-  open(): Promise<void>;
-  close(): Promise<void>;
-}
-
-// dynalite ships CommonJS without types; LevelDB is reached through dynalite's own
-// dependency tree so the lock probe opens the database exactly the way dynalite will.
+// dynalite ships CommonJS without types.
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
-const { Level } = createRequire(require.resolve('dynalite'))('level') as {
-  Level: new (path: string, options: { valueEncoding: string }) => LevelDb;
-};
 
 export interface EmbeddedDynamo {
   endpoint: string;
@@ -49,8 +41,18 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   });
 }
 
-export async function startEmbeddedDynamo(o: { dataDir: string | null }): Promise<EmbeddedDynamo> {
+export interface EmbeddedOptions extends LockOptions {
+  /** Where the database lives (and its lock), or null for one in memory. */
+  dataDir: string | null;
+}
+
+/**
+ * Starts dynalite on the data directory, which it holds (see data-dir-lock.ts) until closed;
+ * another process on the same directory waits up to `waitMs`, then is refused in one line.
+ */
+export async function startEmbeddedDynamo(o: EmbeddedOptions): Promise<EmbeddedDynamo> {
   let path: string | undefined;
+  let lock: DataDirLock | undefined;
   if (o.dataDir !== null) {
     path = join(o.dataDir, 'dynamodb');
     try {
@@ -60,7 +62,13 @@ export async function startEmbeddedDynamo(o: { dataDir: string | null }): Promis
         cause: error,
       });
     }
-    await assertNotLocked(path, o.dataDir);
+    lock = await lockDataDir(o.dataDir, o);
+    try {
+      await assertOpens(path);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   }
   const server = dynalite({
     ...(path ? { path } : {}),
@@ -68,13 +76,18 @@ export async function startEmbeddedDynamo(o: { dataDir: string | null }): Promis
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoClient(endpoint);
@@ -89,27 +102,23 @@ export async function startEmbeddedDynamo(o: { dataDir: string | null }): Promis
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets of other clients would otherwise hold close() open.
         server.closeAllConnections();
-      });
+      }).finally(() => lock?.release());
       return closed;
     },
   };
 }
 
 /**
- * dynalite opens LevelDB lazily and, when another process holds the lock, fails later with
- * an uncaught exception and requests that never answer. Open it once here to fail clearly.
+ * dynalite opens LevelDB lazily and reports a failure only by crashing on the first request.
+ * Open it once here, under the data directory's lock, so a damaged or unreadable database is
+ * one clear line instead.
  */
-async function assertNotLocked(path: string, dataDir: string): Promise<void> {
-  const probe = new Level(path, { valueEncoding: 'json' });
+async function assertOpens(path: string): Promise<void> {
+  let probe: Awaited<ReturnType<typeof openLevelDb>>;
   try {
-    await probe.open();
+    probe = await openLevelDb(path);
   } catch (error) {
-    const cause = (error as { cause?: { code?: unknown } }).cause;
-    if (cause?.code === 'LEVEL_LOCKED') {
-      throw new FatalError(`data directory ${dataDir} is in use by another vobiz-balance process`, {
-        cause: error,
-      });
-    }
+    const cause = (error as { cause?: unknown }).cause;
     throw new FatalError(`cannot open the local database in ${path}: ${fileProblem(cause ?? error)}`, {
       cause: error,
     });

@@ -15,7 +15,8 @@ const BATCH = 10;
 
 export function createFileChannel(options: {
   alertsFile: string;
-  print: (line: string) => void;
+  /** Told each notification's readable line as it is appended (the notification too, to colour it). */
+  print: (line: string, notification: Notification) => void;
 }): ChannelPort {
   return {
     name: 'file',
@@ -34,7 +35,7 @@ export function createFileChannel(options: {
         } catch (error) {
           return [...outcomes, ...refuse(notifications.slice(start), options.alertsFile, error)];
         }
-        for (const n of batch) options.print(describeNotification(n));
+        for (const n of batch) options.print(describeNotification(n), n);
         outcomes.push(...batch.map((n) => ({ id: n.id, ok: true as const })));
         await onAccepted?.(batch.map((n) => n.id));
       }

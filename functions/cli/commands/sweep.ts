@@ -5,12 +5,13 @@ import { createFileChannel } from '../../adapters/local/file-channel.ts';
 import { createVobizClient } from '../../adapters/vobiz/client.ts';
 import { createWebhookChannel, parseWebhookUrl } from '../../adapters/webhook/webhook-channel.ts';
 import { parseSweepConfig, type SweepConfig, tableWindowDays } from '../../core/config.ts';
+import { describeNotification } from '../../core/display.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { isAmount, lessThan, parseAmount } from '../../core/money.ts';
 import { createNotifier } from '../../core/notifier.ts';
 import type { ChannelPort, NotifierPort } from '../../core/ports.ts';
 import { runSweep, type SweepEvent } from '../../core/sweep.ts';
-import type { SweepSummary } from '../../core/types.ts';
+import type { Notification, SweepSummary } from '../../core/types.ts';
 import {
   decimalNumber,
   HELP_OPTION,
@@ -21,10 +22,12 @@ import {
   type Values,
   wholeNumber,
 } from '../args.ts';
+import { type Paint, painter, paintNotification } from '../colour.ts';
 import { defineCommand } from '../command.ts';
 import { trapInterrupts } from '../interrupt.ts';
 import { type CliIO, clockOf } from '../io.ts';
 import { formatOptions, resolveFormat, writeOutput } from '../output.ts';
+import { type ProgressLine, progressOnTerminal } from '../progress.ts';
 import { DEFAULT_DATA_DIR, STORE_OPTIONS, storeTarget, withStore } from '../store-options.ts';
 import { renderSummary } from '../summary-view.ts';
 import { archiveAfterSweep } from './archive.ts';
@@ -125,7 +128,10 @@ const OPTIONS = {
     help: 'also post notifications to this https webhook (Slack works as is), signed with VOBIZ_BALANCE_WEBHOOK_SECRET',
   },
   ...formatOptions(['table', 'json']),
-  verbose: { type: 'boolean', help: 'progress on stderr' },
+  verbose: {
+    type: 'boolean',
+    help: 'a line on stderr for each page, failure and retry, and each alert as it is decided',
+  },
 } as const;
 
 type SweepValues = Values<typeof OPTIONS>;
@@ -151,17 +157,22 @@ delivery (one stderr line per channel: the reason, the count pending), 130 SIGIN
   options: OPTIONS,
   async run({ values, io }) {
     const format = resolveFormat(values, ['table', 'json']);
-    const interrupt = trapInterrupts(io.stderr);
+    // A terminal's progress line is cleared before any other line, on either stream.
+    const progress = progressOnTerminal(io, clockOf(io));
+    const shown = progress
+      ? { ...io, stdout: progress.above(io.stdout), stderr: progress.above(io.stderr) }
+      : io;
+    const interrupt = trapInterrupts(shown.stderr);
     let run: SweepRun;
     try {
-      run = await runSweepWith(values, { ...io, signal: interrupt.signal });
+      run = await runSweepWith(values, { ...shown, signal: interrupt.signal, progress });
     } finally {
       interrupt.release();
     }
     const { summary, itemsWritten } = run;
-    if (format === 'json') io.stderr(renderSummary(summary));
+    if (format === 'json') io.stderr(renderSummary(summary, painter(io.stderrIsTTY, io.env)));
     await writeOutput(io, format, {
-      table: () => renderSummary(summary),
+      table: () => renderSummary(summary, painter(io.stdoutIsTTY, io.env)),
       json: () => ({ ...summary, itemsWritten }),
     });
     const refused = summary.delivery.filter((d) => d.error !== null);
@@ -184,9 +195,14 @@ export function parseSweepArgs(argv: readonly string[]): SweepValues {
 }
 
 /** What a sweep prints to and reads from; npm start and the benchmark pass their own. */
-export type SweepIO = Pick<CliIO, 'stdout' | 'stderr' | 'env' | 'clock'> & {
+export type SweepIO = Pick<
+  CliIO,
+  'stdout' | 'stderr' | 'env' | 'clock' | 'stdoutIsTTY' | 'stderrIsTTY' | 'columns' | 'writeStderr'
+> & {
   /** Aborting it interrupts the sweep (the command aborts it on SIGINT/SIGTERM). */
   signal?: AbortSignal;
+  /** The terminal's progress line, told every event; stdout and stderr already clear it. */
+  progress?: ProgressLine | null;
 };
 
 export interface SweepRun {
@@ -213,8 +229,6 @@ export function incompleteReason(summary: SweepSummary): string {
 
 /** Builds the adapters from the parsed flags and runs one sweep; shared by the CLI and the demo. */
 export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<SweepRun> {
-  // With JSON on stdout, the alerts printed as they go out are for a person: stderr.
-  const print = resolveFormat(values, ['table', 'json']) === 'json' ? io.stderr : io.stdout;
   const config = sweepConfig(values);
   const partnerThreshold = amountFlag('--partner-threshold', values['partner-threshold']);
   const clock = clockOf(io);
@@ -249,7 +263,13 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
     now: clock,
   });
 
-  const notifier = notifierFor(values, io.env, print);
+  const progress = io.progress ?? null;
+  // With JSON on stdout, the alerts printed as they go out are for a person: stderr.
+  const json = resolveFormat(values, ['table', 'json']) === 'json';
+  const print = json ? io.stderr : io.stdout;
+  const paint = painter(json ? io.stderrIsTTY : io.stdoutIsTTY, io.env);
+  const notifier = notifierFor(values, io.env, (line, n) => print(paintNotification(line, n, paint)));
+  const paintLog = painter(io.stderrIsTTY, io.env);
   const target = storeTarget(values, io.env);
   return withStore(target, { create: true }, async ({ client, tableName }) => {
     const store = createDynamoStore({
@@ -260,30 +280,35 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
       timezone: config.timezone,
     });
     const started = clock();
-    const summary = await runSweep(
-      {
-        vobiz,
-        store,
-        notifier,
-        clock,
-        log: values.verbose
-          ? (event) => {
-              const line = describeEvent(event);
-              if (line !== null) io.stderr(line);
-            }
-          : undefined,
-      },
-      {
-        config,
-        sweepId: `sweep-${randomUUID()}`,
-        now,
-        partnerThreshold,
-        signal: io.signal,
-        periodMinutes,
-        deadline: deadlineSeconds === undefined ? undefined : started + deadlineSeconds * 1000,
-        publishReserveMs: deadlineSeconds === undefined ? undefined : Math.min(5_000, deadlineSeconds * 100),
-      },
-    );
+    progress?.start();
+    let summary: SweepSummary;
+    try {
+      summary = await runSweep(
+        {
+          vobiz,
+          store,
+          notifier,
+          clock,
+          log: (event) => {
+            progress?.update(event);
+            if (values.verbose) for (const line of describeEvent(event, paintLog)) io.stderr(line);
+          },
+        },
+        {
+          config,
+          sweepId: `sweep-${randomUUID()}`,
+          now,
+          partnerThreshold,
+          signal: io.signal,
+          periodMinutes,
+          deadline: deadlineSeconds === undefined ? undefined : started + deadlineSeconds * 1000,
+          publishReserveMs:
+            deadlineSeconds === undefined ? undefined : Math.min(5_000, deadlineSeconds * 100),
+        },
+      );
+    } finally {
+      progress?.finish();
+    }
     const archiveNow = now === undefined ? clock() : Date.parse(now);
     await archiveAfterSweep({
       client,
@@ -303,7 +328,11 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
  * Where notifications go: appended to the alerts file, each printed as it is delivered; and to the
  * webhook when --webhook-url is given.
  */
-function notifierFor(values: SweepValues, env: SweepIO['env'], print: (line: string) => void): NotifierPort {
+function notifierFor(
+  values: SweepValues,
+  env: SweepIO['env'],
+  print: (line: string, notification: Notification) => void,
+): NotifierPort {
   const dataDir = resolve(values['data-dir'] ?? DEFAULT_DATA_DIR);
   const channels: ChannelPort[] = [
     createFileChannel({ alertsFile: resolve(values['alerts-file'] ?? join(dataDir, 'alerts.jsonl')), print }),
@@ -419,21 +448,26 @@ function amountFlag(flag: string, text: string | undefined): string | null {
   return amount;
 }
 
-function describeEvent(event: SweepEvent): string | null {
+/** The verbose log's lines for an event; an account's, the alerts its step decided (delivered at the end). */
+function describeEvent(event: SweepEvent, paint: Paint): string[] {
   switch (event.type) {
     case 'account':
-      return null;
+      return event.notifications.map(
+        (n) => `decided: ${paintNotification(describeNotification(n), n, paint)}`,
+      );
     case 'page':
-      return `page ${event.page}: ${event.newAccounts} new account(s) of ${event.total}`;
+      return [`page ${event.page}: ${event.newAccounts} account(s) of ${event.total}`];
     case 'read-failed':
-      return `could not read ${event.authId}: ${event.reason}`;
+      return [`could not read ${event.authId}: ${event.reason}`];
     case 'conflict':
-      return `${event.authId} changed under this sweep; deciding again (attempt ${event.attempt})`;
+      return [`${event.authId} changed under this sweep; deciding again (attempt ${event.attempt})`];
     case 'analysis-failed':
-      return `no runway for ${event.authId} this time: ${event.reason}`;
+      return [`no runway for ${event.authId} this time: ${event.reason}`];
     case 'delivery-refused':
-      return `${event.channel} refused delivery, ${event.pending} notification(s) kept for the next sweep: ${event.reason}`;
+      return [
+        `${event.channel} refused delivery, ${event.pending} notification(s) kept for the next sweep: ${event.reason}`,
+      ];
     case 'stopping':
-      return `stopping: ${event.reason}`;
+      return [`stopping: ${event.reason}`];
   }
 }
