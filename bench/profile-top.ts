@@ -71,7 +71,9 @@ for (let i = 0; i < profile.samples.length; i++) {
 const ms = (us: number) => (us / 1000).toFixed(0).padStart(7);
 const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
 const top = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).slice(0, rows);
-console.log(`busy ${ms(busy)} ms (of which outside JS, the event loop: ${ms(program)} ms), idle ${ms(idle)} ms`);
+console.log(
+  `busy ${ms(busy)} ms (of which outside JS, the event loop: ${ms(program)} ms), idle ${ms(idle)} ms`,
+);
 console.log('\nself time by function');
 for (const [k, v] of top(self)) console.log(`${ms(v)} ms ${pct(v)}  ${k}`);
 console.log('\nself time by module');

@@ -3,7 +3,7 @@
  * Every figure is reported beside its bound, as a ratio to it, with the machine's load average
  * (1, 5, 15 minutes) when it was taken. Prints one JSON document; exit 1 when a bound is missed.
  *
- * `npm run bench -- <part> [<part>...]` runs some parts only: speed (and writes), shards, list,
+ * `npm run bench -- --part <part> [--part <part>...]` (or `-- <part>...`) runs some parts only: speed (and writes), shards, list,
  * cpu, memory, starvation, bundle. Parts that need the same seeded partner share it (fixtures.ts).
  * Each actor runs in a process of its own (simulator, in-memory DynamoDB, each sweep: children.ts).
  */
@@ -27,7 +27,11 @@ const PARTS: Record<string, () => Promise<Figures>> = {
   starvation,
 };
 
-const asked = process.argv.slice(2);
+// `-- cpu memory`, `-- --part cpu --part memory` and `-- --part=cpu,memory` all name parts.
+const asked = process.argv
+  .slice(2)
+  .flatMap((arg) => arg.replace(/^--part=?/, '').split(','))
+  .filter((part) => part !== '');
 const unknown = asked.filter((p) => !(p in PARTS) && p !== 'bundle');
 if (unknown.length > 0) {
   console.error(
