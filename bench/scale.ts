@@ -89,10 +89,11 @@ export async function shards() {
         wallToIdeal: round(ratio),
         bound: SHARD_WALL_BOUND,
         ratioToBound: round(ratio / SHARD_WALL_BOUND),
-        unreached: repeat.unreached,
-        duplicateReads: repeat.duplicateReads,
-        balanceReadsBeyondAccounts: balanceReads - SHARD_ACCOUNTS,
-        rateLimited429: s.rateLimited,
+        // Counts whose bound is 0: no ratio, the count itself beside it.
+        unreached: { measured: repeat.unreached, bound: 0 },
+        duplicateReads: { measured: repeat.duplicateReads, bound: 0 },
+        balanceReadsBeyondAccounts: { measured: balanceReads - SHARD_ACCOUNTS, bound: 0 },
+        rateLimited429: { measured: s.rateLimited, bound: 0 },
         cpuMsPerAccount: round(cpuPerAccount(repeat.cpuRuns[0] as SweepResult['cpuRuns'][number]), 4),
         load: repeat.load,
       },
@@ -117,6 +118,13 @@ export async function shards() {
 const LIST_ACCOUNTS = 200_000;
 const LIST_CONCURRENCY = 16;
 const PER_PAGE = 100;
+/** At the default 15-minute period, a day is 96 sweeps: 1/96 of the accounts are confirmed each. */
+const CONFIRMATION_CYCLE = 96;
+/**
+ * The issue sets no number for list mode beyond "~4,000 requests instead of 202,000" and "wall time
+ * against its own ideal": both are held to the shards' 1.15.
+ */
+const LIST_BOUND = 1.15;
 /** The memory part sweeps the large partner at this concurrency too, as it does the small one. */
 export const LARGE_CONCURRENCY = 16;
 
@@ -148,28 +156,48 @@ export async function listSource() {
     const listingMs = pages * LATENCY_MS;
     const readsMs = (balances * LATENCY_MS) / LIST_CONCURRENCY;
     const idealMs = Math.max(listingMs, readsMs);
+    const wallToIdeal = r.durationMs / idealMs;
+    // Every page once, and the accounts whose turn it is to be confirmed (nothing moved: no level changes).
+    const idealRequests = Math.ceil(LIST_ACCOUNTS / PER_PAGE) + Math.ceil(LIST_ACCOUNTS / CONFIRMATION_CYCLE);
+    const requestsToIdeal = stats.total / idealRequests;
     return {
       listSource: {
         accounts: LIST_ACCOUNTS,
         latencyMs: LATENCY_MS,
         concurrency: LIST_CONCURRENCY,
-        requests: stats.total,
-        listPages: pages,
-        balanceReads: balances,
-        requestsIfEndpoint: LIST_ACCOUNTS + Math.ceil(LIST_ACCOUNTS / PER_PAGE),
+        requests: {
+          measured: stats.total,
+          listPages: pages,
+          balanceReads: balances,
+          ideal: idealRequests,
+          idealFormula: 'accounts / 100 per page + accounts / 96 confirmations',
+          toIdeal: round(requestsToIdeal),
+          bound: LIST_BOUND,
+          ratioToBound: round(requestsToIdeal / LIST_BOUND),
+          ifEndpoint: LIST_ACCOUNTS + Math.ceil(LIST_ACCOUNTS / PER_PAGE),
+        },
+        wall: {
+          ms: r.durationMs,
+          idealMs,
+          idealFormula:
+            'max(list pages x latency, balance reads x latency / concurrency): pages are read one after another',
+          toIdeal: round(wallToIdeal),
+          bound: LIST_BOUND,
+          ratioToBound: round(wallToIdeal / LIST_BOUND),
+        },
         balancesFetched: r.balancesFetched,
         listConfirmations: r.listConfirmations,
         listDisagreements: r.listDisagreements,
-        idealMs,
-        idealFormula:
-          'max(list pages x latency, balance reads x latency / concurrency): pages are read one after another',
-        wallMs: r.durationMs,
-        wallToIdeal: round(r.durationMs / idealMs),
         cpuMsPerAccount: round(cpuPerAccount(r.cpuRuns[0] as SweepResult['cpuRuns'][number]), 4),
         peakRssMiB: round(r.maxRssBytes / 2 ** 20, 1),
         unreached: r.unreached,
         load: r.load,
-        pass: r.complete && r.unreached === 0 && r.balancesFetched === LIST_ACCOUNTS,
+        pass:
+          r.complete &&
+          r.unreached === 0 &&
+          r.balancesFetched === LIST_ACCOUNTS &&
+          requestsToIdeal <= LIST_BOUND &&
+          wallToIdeal <= LIST_BOUND,
       },
     };
   } finally {
