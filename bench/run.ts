@@ -3,8 +3,9 @@
  * Every figure is reported beside its bound, as a ratio to it, with the machine's load average
  * (1, 5, 15 minutes) when it was taken. Prints one JSON document; exit 1 when a bound is missed.
  *
- * `npm run bench -- --part <part> [--part <part>...]` (or `-- <part>...`) runs some parts only: speed (and writes), shards, list,
- * cpu, memory, starvation, bundle. Parts that need the same seeded partner share it (fixtures.ts).
+ * `npm run bench -- --part <part> [--part <part>...]` (or `-- <part>...`) runs some parts only:
+ * speed (and writes), shards, list, cpu, memory, starvation, bundle. Parts that need the same seeded
+ * partner share it (fixtures.ts).
  * Each actor runs in a process of its own (simulator, in-memory DynamoDB, each sweep: children.ts).
  */
 
