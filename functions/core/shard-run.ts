@@ -14,7 +14,10 @@ import { runPool } from './work-pool.ts';
 /**
  * runShard(deps, plan, shard, budget, options) -> ShardResult: one shard of a planned sweep.
  * Primary course:
- * 1. list the shard's pages (page-walk.ts), one page ahead, each with its stored states;
+ * 1. list the shard's pages (page-walk.ts), each with its stored states, as a pipeline: the next page
+ *    is listed while this one's states load, and they load while the page before is worked on (in
+ *    list mode the listing is most of the sweep: a page's time is then its request or its state
+ *    read, whichever is longer, not both);
  * 2. hand each account to a fixed pool of workers (sweep-part.ts: read, decide, commit) under the
  *    budget: in-process one budget serves every shard, in Step Functions each shard has its own;
  * 3. stop taking accounts at the deadline, on the signal, or when listing fails, noting the first page
@@ -77,7 +80,7 @@ export async function runShard(
     async (push) => {
       try {
         if (part.stopping()) return;
-        for await (const { page, states } of prefetch(withStates(deps, walk))) {
+        for await (const { page, states } of prefetch(withStates(deps, prefetch(walk)))) {
           deps.log?.({ type: 'page', page: page.page, newAccounts: page.accounts.length, total: page.total });
           nextPage = page.page + 1;
           const edge = isEdgePage(shard, page.page);
@@ -122,7 +125,7 @@ export async function runShard(
   return result;
 }
 
-/** Each page with the stored states of its accounts, loaded while the page before is worked on. */
+/** Each page with the stored states of its accounts. */
 async function* withStates(deps: SweepDeps, pages: AsyncIterable<WalkedPage>) {
   for await (const page of pages) {
     // Eventually consistent (half the read cost): a stale state only loses its conditional write
