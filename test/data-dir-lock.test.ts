@@ -17,8 +17,8 @@ import { runCli } from './support/cli.ts';
  */
 
 const WORKER = join(import.meta.dirname, 'support', 'data-dir-worker.ts');
-/** How long both processes loop at least; long enough for dozens of meetings, short enough for a test. */
-const LOOP_MS = 1_500;
+/** How long both processes loop at least: long enough for several meetings, short enough for a test. */
+const LOOP_MS = 500;
 /** Runs that did their work, each process, at least: the other one's lock was let go each time. */
 const SUCCESSES = 3;
 

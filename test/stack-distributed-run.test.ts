@@ -15,6 +15,7 @@ import { createFolderScratch } from '../functions/adapters/scratch/folder-scratc
 import { createVobizClient } from '../functions/adapters/vobiz/client.ts';
 import { ENV, type ExecutionInput } from '../functions/contract/handler.ts';
 import { METRICS } from '../functions/contract/metrics.ts';
+import { lessThan } from '../functions/core/money.ts';
 import { createNotifier } from '../functions/core/notifier.ts';
 import type { SweepPlan } from '../functions/core/sweep-plan.ts';
 import { parseHandlerEnv } from '../functions/handler/handler-env.ts';
@@ -40,8 +41,10 @@ import { metricsRead, unemitted } from './support/template-reads.ts';
  */
 
 const TABLE = 'distributed-run';
-const ACCOUNTS = 300;
-const SHARD_SIZE = 100;
+/** Three shards of one page each, as 300 accounts in pages of 100 have them, at a tenth of the requests. */
+const ACCOUNTS = 30;
+const PER_PAGE = 10;
+const SHARD_SIZE = 10;
 
 let definition: StateMachineDefinition;
 /** The distributed stack's template: what its alarms read. */
@@ -84,7 +87,14 @@ function handlers() {
     guard: createRunGuard({ client: dynamo.client, tableName: TABLE }),
     credentials: { get: async () => ({ authId: sim.partner.authId, authToken: sim.partner.authToken }) },
     vobizFor: ({ authId, authToken }) =>
-      createVobizClient({ baseUrl: sim.url, authId, authToken, backoffBaseMs: 1, backoffCapMs: 5 }),
+      createVobizClient({
+        baseUrl: sim.url,
+        authId,
+        authToken,
+        perPage: PER_PAGE,
+        backoffBaseMs: 1,
+        backoffCapMs: 5,
+      }),
     scratch: createFolderScratch(join(dir, 'scratch')),
     shardRequestsPerSecond: null,
     shardSize: SHARD_SIZE,
@@ -198,7 +208,14 @@ describe('the workflow, run through the handlers its definition names', () => {
   it('reads every account, counts the overlap pages read twice as duplicates, notifies each alert once across shards, and releases the lease', async () => {
     // Arrange
     const alertsBefore = readAlerts().length;
-    const id = sim.accountIds()[250] as string;
+    // An alertable account that was healthy, in the last shard: it goes critical.
+    const id = sim
+      .accountIds()
+      .slice(20)
+      .find((candidate) => {
+        const a = sim.getAccount(candidate);
+        return a && !a.postpaid && a.is_active && a.enabled && !lessThan(a.cash_credits, '200');
+      }) as string;
     sim.setBalance(id, '-7.00000');
 
     // Act

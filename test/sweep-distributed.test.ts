@@ -16,7 +16,12 @@ import { type Harness, startHarness } from './support/harness.ts';
 /**
  * The three steps as Step Functions runs them: a plan, each shard on its own (its own budget, its own
  * delivery, its result through JSON as a state payload would go), the unlisted read, then finalize.
+ * Lists of 1,000 accounts in pages of 100 and shards of 200, at a tenth of the requests: 100 accounts
+ * in pages of 10, shards of 20 (the same five shards of two pages).
  */
+
+const PER_PAGE = 10;
+const SHARD_SIZE = 20;
 
 let harness: Harness | null = null;
 
@@ -33,6 +38,7 @@ function deps(h: Harness): SweepDeps {
       baseUrl: h.sim.url,
       authId: h.sim.partner.authId,
       authToken: h.sim.partner.authToken,
+      perPage: PER_PAGE,
       backoffBaseMs: 1,
       backoffCapMs: 5,
     }),
@@ -55,7 +61,9 @@ function expectedAlerts(h: Harness): Map<string, string> {
 async function distributedSweep(h: Harness, sweepId: string, fail: number[] = []) {
   const d = deps(h);
   const config = parseSweepConfig({ concurrency: 4 });
-  const plan = through(await planSweep(d, { config, sweepId, shardSize: 200, partnerThreshold: '1000000' }));
+  const plan = through(
+    await planSweep(d, { config, sweepId, shardSize: SHARD_SIZE, partnerThreshold: '1000000' }),
+  );
   // Every shard at once, each as its own Lambda would run it: its own budget, delivering what it claimed.
   const results = await Promise.all(
     plan.shards.map(async (shard) => {
@@ -72,7 +80,7 @@ async function distributedSweep(h: Harness, sweepId: string, fail: number[] = []
 describe('a sweep run as separate steps, shards in parallel with budgets of their own', () => {
   it('reads every account, counts the overlap pages read twice as duplicates, and notifies each alert once', async () => {
     // Arrange
-    harness = await startHarness({ accounts: 1_000, partnerBalance: '5000.00000' });
+    harness = await startHarness({ accounts: 100, partnerBalance: '5000.00000' });
     const h = harness;
 
     // Act
@@ -81,18 +89,18 @@ describe('a sweep run as separate steps, shards in parallel with budgets of thei
     // Assert
     expect(plan.shards).toHaveLength(5);
     expect(summary).toMatchObject({
-      accountsListed: 1_000,
-      known: 1_000,
-      balancesFetched: 1_000,
+      accountsListed: 100,
+      known: 100,
+      balancesFetched: 100,
       unreached: 0,
       failed: 0,
       complete: true,
     });
-    // Four shards read the next one's first page too: its 100 accounts twice, each counted once.
-    expect(summary.duplicateReads).toBe(400);
+    // Four shards read the next one's first page too: its 10 accounts twice, each counted once.
+    expect(summary.duplicateReads).toBe(40);
     expect(
       summary.levels.OK + summary.levels.LOW + summary.levels.CRITICAL + summary.levels.NOT_ALERTED,
-    ).toBe(1_000);
+    ).toBe(100);
     const delivered = h.notifier.delivered
       .filter((n) => n.type !== 'partner_low')
       .map((n) => `${n.authId}:${n.type}`);
@@ -101,12 +109,12 @@ describe('a sweep run as separate steps, shards in parallel with budgets of thei
     expect(h.notifier.delivered.filter((n) => n.type === 'partner_low')).toHaveLength(1);
     expect(summary.notifications).toHaveLength(h.notifier.delivered.length);
     expect(results.every((r) => r.claimed.length === 0)).toBe(true);
-    expect(summary.snapshotsWritten).toBe(1_000);
+    expect(summary.snapshotsWritten).toBe(100);
   });
 
   it('totals exactly what one in-process sweep totals', async () => {
     // Arrange
-    harness = await startHarness({ accounts: 600 });
+    harness = await startHarness({ accounts: 60 });
     const h = harness;
 
     // Act
@@ -120,7 +128,7 @@ describe('a sweep run as separate steps, shards in parallel with budgets of thei
 
   it('ends incomplete naming a shard that failed, and the next sweep starts with that shard', async () => {
     // Arrange
-    harness = await startHarness({ accounts: 1_000 });
+    harness = await startHarness({ accounts: 100 });
     const h = harness;
 
     // Act
@@ -130,7 +138,7 @@ describe('a sweep run as separate steps, shards in parallel with budgets of thei
     // Assert
     expect(failed.summary.complete).toBe(false);
     expect(failed.summary.stoppedReason).toBe('shard 2 (pages 5-7) failed: Lambda timed out');
-    expect(failed.summary.resume).toEqual({ pageSize: 100, stretches: [{ from: 5, to: null }] });
+    expect(failed.summary.resume).toEqual({ pageSize: PER_PAGE, stretches: [{ from: 5, to: null }] });
     expect(next.plan.shards[0]).toMatchObject({ phase: 0, from: 5, to: 6 });
     expect(next.summary.complete).toBe(true);
   });

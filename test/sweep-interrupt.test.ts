@@ -11,7 +11,10 @@ import { type Simulator, startSimulator } from '../sim/server.ts';
 import { runCli } from './support/cli.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 
-/** Interrupting a sweep: in process through its signal, and as a user does, with SIGINT to the CLI. */
+/**
+ * Interrupting a sweep: in process through its signal; the command through the signal handlers it
+ * installs; and once as a user does, with real signals to the installed entry's process.
+ */
 
 let harness: Harness | null = null;
 let sim: Simulator | null = null;
@@ -54,19 +57,19 @@ function abortAfter(count: number, controller: AbortController, also: () => void
 describe('a sweep whose signal aborts', () => {
   it('takes no more accounts, publishes what it claimed, and records itself as interrupted', async () => {
     // Arrange
-    harness = await startHarness({ accounts: 400, latencyMs: 2 });
+    harness = await startHarness({ accounts: 100, latencyMs: 2 });
     const h = harness;
     const controller = new AbortController();
 
     // Act
-    const summary = await h.sweep({ signal: controller.signal, log: abortAfter(100, controller) });
+    const summary = await h.sweep({ signal: controller.signal, log: abortAfter(25, controller) });
     const record = (await h.store.recentSweeps(1))[0];
 
     // Assert
     expect(summary).toMatchObject({ interrupted: true, complete: false, stoppedReason: 'interrupted' });
-    expect(summary.balancesFetched).toBeGreaterThanOrEqual(100);
-    expect(summary.balancesFetched).toBeLessThan(200);
-    expect(summary.unreached).toBe(400 - summary.balancesFetched);
+    expect(summary.balancesFetched).toBeGreaterThanOrEqual(25);
+    expect(summary.balancesFetched).toBeLessThan(50);
+    expect(summary.unreached).toBe(100 - summary.balancesFetched);
     expect(summary.pendingNotifications).toBe(0);
     expect(h.notifier.delivered.map((n) => n.id).sort()).toEqual(
       summary.notifications.map((n) => n.id).sort(),
@@ -76,7 +79,7 @@ describe('a sweep whose signal aborts', () => {
 
   it('with no time left to publish, releases its claims at once, and a sweep right after delivers them once', async () => {
     // Arrange: the interrupt comes as the sweep's deadline passes.
-    harness = await startHarness({ accounts: 200 });
+    harness = await startHarness({ accounts: 100 });
     const h = harness;
     let now = Date.parse('2026-11-27T06:00:00Z');
     const deadline = now + 60_000;
@@ -88,7 +91,7 @@ describe('a sweep whose signal aborts', () => {
       clock,
       deadline,
       signal: controller.signal,
-      log: abortAfter(120, controller, () => {
+      log: abortAfter(60, controller, () => {
         now = deadline + 1;
       }),
     });
@@ -113,6 +116,29 @@ interface Exit {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Runs `vobiz-balance sweep` in this process and, once the sweep is under way, delivers `signal` to
+ * this process's listeners as the operating system would: the command's own handlers receive it.
+ * (Only one signal: a second one exits the process, which the subprocess test below checks.)
+ */
+async function sweepSignalled(
+  args: string[],
+  env: Record<string, string>,
+  underWay: () => boolean,
+  signal: 'SIGINT' | 'SIGTERM',
+) {
+  const timer = setInterval(() => {
+    if (!underWay()) return;
+    clearInterval(timer);
+    process.emit(signal);
+  }, 2);
+  try {
+    return await runCli(['sweep', ...args], { env });
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Runs the installed entry, and sends it `signals` once the sweep is under way. */
@@ -149,9 +175,9 @@ function sweepProcess(
 
 describe('vobiz-balance sweep, interrupted', () => {
   it('exits 130 on SIGINT with its partial summary, and a run right after shows and delivers what was waiting', async () => {
-    // Arrange: 300 accounts at 20 ms, two at a time: about three seconds of reading. The alerts file
-    // is a directory, so what the interrupted sweep claimed cannot be published and must wait.
-    sim = await startSimulator({ accounts: 300, seed: 5, latencyMs: 20 });
+    // Arrange: 150 accounts at 2 ms, two at a time. The alerts file is a directory, so what the
+    // interrupted sweep claimed cannot be published and must wait.
+    sim = await startSimulator({ accounts: 150, seed: 5, latencyMs: 2 });
     const s = sim;
     dir = await mkdtemp(join(tmpdir(), 'vobiz-interrupt-'));
     const blocked = join(dir, 'blocked');
@@ -161,11 +187,11 @@ describe('vobiz-balance sweep, interrupted', () => {
     const alertsFile = join(dir, 'alerts.jsonl');
 
     // Act
-    const stopped = await sweepProcess(
+    const stopped = await sweepSignalled(
       [...common, '--alerts-file', blocked],
       env,
-      () => (s.stats().byRoute.balance ?? 0) >= 60,
-      ['SIGINT'],
+      () => (s.stats().byRoute.balance ?? 0) >= 30,
+      'SIGINT',
     );
     const rerun = await runCli(['sweep', ...common, '--alerts-file', alertsFile], { env });
 
@@ -177,6 +203,7 @@ describe('vobiz-balance sweep, interrupted', () => {
     );
     const pending = Number(/(\d+) pending for the next sweep/.exec(stopped.stdout)?.[1]);
     expect(pending).toBeGreaterThan(0);
+    expect(process.listenerCount('SIGINT')).toBe(0);
     expect(rerun.code).toBe(0);
     const printed = rerun.stdout.split('\n').filter((l) => /^(LOW|CRITICAL) /.test(l));
     const alerts = (await readFile(alertsFile, 'utf8'))
@@ -187,10 +214,29 @@ describe('vobiz-balance sweep, interrupted', () => {
     expect(new Map(alerts.map((a) => [a.authId, a.type]))).toEqual(expectedAlerts(s));
     expect(alerts).toHaveLength(expectedAlerts(s).size);
     expect(new Set(alerts.map((a) => a.sweepId)).size).toBe(2);
-  }, 60_000);
+  });
 
-  it('exits 143 on SIGTERM, and at once on a second signal while the first still publishes', async () => {
-    // Arrange: a webhook that never answers keeps the first interrupt publishing.
+  it('exits 143 on SIGTERM with its partial summary', async () => {
+    // Arrange
+    sim = await startSimulator({ accounts: 150, seed: 5, latencyMs: 2 });
+    const s = sim;
+    dir = await mkdtemp(join(tmpdir(), 'vobiz-interrupt-'));
+    const env = { VOBIZ_AUTH_ID: s.partner.authId, VOBIZ_AUTH_TOKEN: s.partner.authToken };
+    const args = ['--base-url', s.url, '--data-dir', join(dir, 'data'), '--concurrency', '2'];
+
+    // Act
+    const term = await sweepSignalled(args, env, () => (s.stats().byRoute.balance ?? 0) >= 30, 'SIGTERM');
+
+    // Assert
+    expect(term.code).toBe(143);
+    expect(term.stderr).toMatch(/^vobiz-balance sweep: SIGTERM: stopping/m);
+    expect(term.stdout).toMatch(/^sweep INTERRUPTED /m);
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('as a process, stops on a real SIGTERM, and exits at once on a second signal while the first still publishes', async () => {
+    // Arrange: 300 accounts at 20 ms, two at a time: about three seconds of reading. A webhook that
+    // never answers keeps the first interrupt publishing.
     sim = await startSimulator({ accounts: 300, seed: 5, latencyMs: 20 });
     const s = sim;
     dir = await mkdtemp(join(tmpdir(), 'vobiz-interrupt-'));
@@ -202,31 +248,22 @@ describe('vobiz-balance sweep, interrupted', () => {
       VOBIZ_AUTH_TOKEN: s.partner.authToken,
       VOBIZ_BALANCE_WEBHOOK_SECRET: 'test-secret',
     };
-    const args = (name: string) => [
-      '--base-url',
-      s.url,
-      '--data-dir',
-      join(dir as string, name),
-      '--concurrency',
-      '2',
-    ];
-    const underWay = (count: number) => () => (s.stats().byRoute.balance ?? 0) >= count;
+    const args = ['--base-url', s.url, '--data-dir', join(dir, 'data'), '--concurrency', '2'];
 
     // Act
-    const term = await sweepProcess(args('term'), env, underWay(40), ['SIGTERM']);
-    const started = s.stats().byRoute.balance ?? 0;
-    const twice = await sweepProcess([...args('twice'), '--webhook-url', hook], env, underWay(started + 40), [
-      'SIGINT',
-      'SIGINT',
-    ]);
+    const twice = await sweepProcess(
+      [...args, '--webhook-url', hook],
+      env,
+      () => (s.stats().byRoute.balance ?? 0) >= 40,
+      ['SIGTERM', 'SIGINT'],
+    );
     silent.closeAllConnections();
     silent.close();
 
     // Assert
-    expect(term.code).toBe(143);
-    expect(term.stdout).toMatch(/^sweep INTERRUPTED /m);
-    expect(twice.code).toBe(130);
+    expect(twice.stderr).toMatch(/^vobiz-balance sweep: SIGTERM: stopping/m);
     expect(twice.stderr).toMatch(/SIGINT again: exiting at once/);
+    expect(twice.code).toBe(130);
     expect(twice.stdout).not.toMatch(/^sweep /m);
   }, 60_000);
 });

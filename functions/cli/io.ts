@@ -9,6 +9,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Epoch milliseconds; the real clock unless a test injects one. */
   clock?: () => number;
+  /** Waits between retries of the partner API; real timers unless a test injects its own. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** stdout is a terminal: colour there (unless NO_COLOR). */
   stdoutIsTTY?: boolean;
   /** stderr is a terminal: colour there, and a long command's live progress line. */

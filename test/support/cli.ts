@@ -14,10 +14,21 @@ export interface CliOptions {
   /** The clock the command reads (the audit's stamp, --now's default, the sweep's deadline). */
   clock?: () => number;
   /**
+   * The waits between retries of the partner API. None by default: the retries themselves, their
+   * count and outcome are the command's own, only the time between them is skipped (the backoff
+   * is vobiz-client.test.ts's to check). `null`: real timers.
+   */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | null;
+  /**
    * Both streams are a terminal this many columns wide, as an interactive run has them: stderr
    * then holds the progress line's redrawing, control characters included.
    */
   tty?: { columns: number };
+}
+
+/** Returns at once, as the real wait does when its signal has aborted. */
+async function noWait(_ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
 }
 
 /**
@@ -43,6 +54,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     },
     env: options.env ?? {},
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sleep === null ? {} : { sleep: options.sleep ?? noWait }),
     ...(options.tty
       ? {
           stdoutIsTTY: true,

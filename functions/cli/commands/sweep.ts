@@ -197,7 +197,7 @@ export function parseSweepArgs(argv: readonly string[]): SweepValues {
 /** What a sweep prints to and reads from; npm start and the benchmark pass their own. */
 export type SweepIO = Pick<
   CliIO,
-  'stdout' | 'stderr' | 'env' | 'clock' | 'stdoutIsTTY' | 'stderrIsTTY' | 'columns' | 'writeStderr'
+  'stdout' | 'stderr' | 'env' | 'clock' | 'sleep' | 'stdoutIsTTY' | 'stderrIsTTY' | 'columns' | 'writeStderr'
 > & {
   /** Aborting it interrupts the sweep (the command aborts it on SIGINT/SIGTERM). */
   signal?: AbortSignal;
@@ -261,6 +261,7 @@ export async function runSweepWith(values: SweepValues, io: SweepIO): Promise<Sw
     authToken,
     timeoutMs,
     now: clock,
+    ...(io.sleep ? { sleep: io.sleep } : {}),
   });
 
   const progress = io.progress ?? null;
