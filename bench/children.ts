@@ -52,6 +52,8 @@ export interface SimStats {
 
 export interface Sim {
   url: string;
+  /** The partner's credentials the simulator was started with. */
+  partner: { authId: string; authToken: string };
   control(path: string, body?: unknown, method?: string): Promise<unknown>;
   stats(): Promise<SimStats>;
   resetStats(): Promise<void>;
@@ -63,6 +65,7 @@ export async function startSim(
   accounts: number,
   latencyMs: number,
   rateLimit: number | null = null,
+  { seed = 42, partner = { authId: PARTNER.id, authToken: PARTNER.token } } = {},
 ): Promise<Sim> {
   const child = start('sim/main.ts', [
     '--accounts',
@@ -72,11 +75,11 @@ export async function startSim(
     '--port',
     '0',
     '--seed',
-    '42',
+    String(seed),
     '--partner-id',
-    PARTNER.id,
+    partner.authId,
     '--partner-token',
-    PARTNER.token,
+    partner.authToken,
     ...(rateLimit === null ? [] : ['--rate-limit', String(rateLimit)]),
   ]);
   const line = await child.firstLine;
@@ -93,6 +96,7 @@ export async function startSim(
   };
   return {
     url,
+    partner,
     control,
     stats: async () => (await control('/stats')) as SimStats,
     resetStats: async () => void (await control('/stats', undefined, 'DELETE')),

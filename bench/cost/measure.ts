@@ -24,9 +24,10 @@ import { localDay } from '../../functions/core/time.ts';
 import { parseHandlerEnv } from '../../functions/handler/handler-env.ts';
 import { createRunGuard } from '../../functions/handler/run-guard.ts';
 import { createSweepHandler, type HandlerResult } from '../../functions/handler/sweep-handler.ts';
+import { type Sim, startSim, startStore } from '../children.ts';
 import { handlerBundle } from '../handler-bundle.ts';
 import { type MeterReading, meterCapacity, type StoredClass } from './capacity-meter.ts';
-import { type SimProcess, startRelay, startSim, startStore, stop } from './processes.ts';
+import { startRelay } from './relay.ts';
 import type { FunctionFacts } from './template.ts';
 
 /**
@@ -116,6 +117,9 @@ export interface MeasureOptions {
   progress?: (line: string) => void;
 }
 
+/** The cost run's own partner, so its request bytes are those it recorded. */
+const COST_PARTNER = { authId: 'PA_COST00001', authToken: 'cost-model-partner-token' };
+
 const TABLE = 'cost-model';
 const LOCAL = {
   [ENV.tableName]: TABLE,
@@ -128,7 +132,7 @@ const REQUEST_ID = '00000000-0000-4000-8000-000000000000';
 export async function measure(o: MeasureOptions): Promise<Measurement> {
   const say = o.progress ?? (() => {});
   const store = await startStore();
-  const sim = await startSim(o.accounts, o.latencyMs, o.seed ?? 42);
+  const sim = await startSim(o.accounts, o.latencyMs, null, { seed: o.seed ?? 42, partner: COST_PARTNER });
   const relay = await startRelay(sim.url);
   const archiveDir = await mkdtemp(join(tmpdir(), 'vobiz-cost-'));
   try {
@@ -221,8 +225,8 @@ export async function measure(o: MeasureOptions): Promise<Measurement> {
     };
   } finally {
     await relay.close();
-    await stop(sim.child);
-    await stop(store.child);
+    await sim.stop();
+    await store.stop();
     await rm(archiveDir, { recursive: true, force: true });
   }
 }
@@ -321,7 +325,7 @@ function localHour(at: number, timezone: string): string {
 }
 
 /** Tops up `fraction` of the accounts by 0.01 (never across a threshold), spread evenly over the list. */
-async function moveBalances(sim: SimProcess, fraction: number): Promise<number> {
+async function moveBalances(sim: Sim, fraction: number): Promise<number> {
   const ids = (await sim.control('/accounts')) as string[];
   const chosen = ids.filter((_, i) => Math.floor((i + 1) * fraction) > Math.floor(i * fraction));
   for (const authId of chosen) await sim.control('/balance', { auth_id: authId, delta: '0.01000' });
