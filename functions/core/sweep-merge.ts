@@ -34,48 +34,70 @@ export interface MergedSweep {
   delivery: Delivery;
 }
 
+/** What the parts did with one account, as bits: one map entry per account holds the whole merge. */
+const LISTED = 1;
+const KNOWN = 2;
+const READ = 4;
+const GONE = 8;
+const FAILED = 16;
+/** Taken by some part off its edge pages (foldEdges). */
+const OFF_EDGE = 32;
+
+/**
+ * Account id -> the bits above. One entry per account rather than a set per outcome: at 200,000
+ * accounts the merge is the sweep's peak of memory (issue 10 §5).
+ */
+type Outcomes = Map<string, number>;
+
 export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): MergedSweep {
   const results = completeResults(plan, given);
-  const listed = new Set<string>();
-  const known = new Set<string>();
-  const read = new Set<string>();
-  const gone = new Set<string>();
-  const failed = new Set<string>();
+  const outcomes: Outcomes = new Map();
+  const mark = (ids: readonly string[], bit: number) => {
+    for (const id of ids) outcomes.set(id, (outcomes.get(id) ?? 0) | bit);
+  };
   let attempts = 0;
   let unnamed = plan.tally.failed;
   for (const r of results) {
-    for (const id of r.listed) listed.add(id);
-    for (const id of r.known) known.add(id);
-    for (const id of r.read) read.add(id);
-    for (const id of r.gone) gone.add(id);
-    for (const id of r.failed) failed.add(id);
+    mark(r.listed, LISTED);
+    mark(r.known, KNOWN);
+    mark(r.read, READ);
+    mark(r.gone, GONE);
+    mark(r.failed, FAILED);
     attempts += r.read.length + r.gone.length + r.failed.length;
     unnamed += r.unnamedFailures;
   }
-  // An account read by one part and found gone or failed by another was read.
-  for (const id of read) gone.delete(id);
-  for (const id of [...read, ...gone]) failed.delete(id);
-  for (const id of [...listed, ...read, ...gone, ...failed]) known.add(id);
-  const reached = read.size + gone.size + failed.size;
+  // An account read by one part and found gone or failed by another was read; one found gone by one
+  // and failed by another is gone. Every account in the map is known.
+  let listedCount = 0;
+  let readCount = 0;
+  let goneCount = 0;
+  let failedCount = 0;
+  for (const bits of outcomes.values()) {
+    if (bits & LISTED) listedCount++;
+    if (bits & READ) readCount++;
+    else if (bits & GONE) goneCount++;
+    else if (bits & FAILED) failedCount++;
+  }
+  const reached = readCount + goneCount + failedCount;
   const lists = results.filter((r) => r.kind === 'list');
   const listComplete = lists.every((r) => r.finished) && lists.some((r) => r.listEnded);
   // A list not paged to its end hides what no part listed: page 1's total counts it. (Once paged to
   // its end, the list itself is the count: a total that disagrees must not make every sweep incomplete.)
-  const knownCount = Math.max(known.size, listComplete ? 0 : (plan.list?.total ?? 0));
+  const knownCount = Math.max(outcomes.size, listComplete ? 0 : (plan.list?.total ?? 0));
 
   const whole = results.reduce((sum, r) => mergeTallies(sum, r.tally), plan.tally);
-  const tally = foldEdges(whole, results, read);
+  const tally = foldEdges(whole, results, outcomes);
   tally.failures = tally.failures.filter(
-    (f) => f.authId === null || (!read.has(f.authId) && !gone.has(f.authId)),
+    (f) => f.authId === null || ((outcomes.get(f.authId) ?? 0) & (READ | GONE)) === 0,
   );
 
   return {
     tally,
-    accountsListed: listed.size,
+    accountsListed: listedCount,
     known: knownCount,
-    fetched: read.size,
-    failed: failed.size + unnamed,
-    gone: gone.size,
+    fetched: readCount,
+    failed: failedCount + unnamed,
+    gone: goneCount,
     unreached: knownCount - reached,
     duplicateReads: attempts - reached,
     listComplete,
@@ -150,17 +172,19 @@ function completeResults(plan: SweepPlan, given: readonly ShardResult[]): ShardR
 }
 
 /** Accounts on edge pages: counted once each, and not at all when a part read them off its edges. */
-function foldEdges(tally: Tally, results: readonly ShardResult[], read: ReadonlySet<string>): Tally {
-  const offEdge = new Set<string>();
+function foldEdges(tally: Tally, results: readonly ShardResult[], outcomes: Outcomes): Tally {
   for (const r of results) {
     const edges = new Set(r.edges.map((e) => e.authId));
-    for (const id of [...r.read, ...r.gone, ...r.failed]) if (!edges.has(id)) offEdge.add(id);
+    for (const ids of [r.read, r.gone, r.failed]) {
+      for (const id of ids) if (!edges.has(id)) outcomes.set(id, (outcomes.get(id) ?? 0) | OFF_EDGE);
+    }
   }
+  const has = (id: string, bit: number) => ((outcomes.get(id) ?? 0) & bit) !== 0;
   const counted = new Set<string>();
   const failures: SweepFailure[] = [];
   for (const edge of results.flatMap((r) => r.edges)) {
-    if (offEdge.has(edge.authId) || counted.has(edge.authId)) continue;
-    if (edge.outcome === 'failed' && read.has(edge.authId)) continue;
+    if (has(edge.authId, OFF_EDGE) || counted.has(edge.authId)) continue;
+    if (edge.outcome === 'failed' && has(edge.authId, READ)) continue;
     counted.add(edge.authId);
     if (edge.outcome === 'gone') tally.gone++;
     else if (edge.outcome === 'failed')

@@ -34,8 +34,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   const results: ShardResult[] = [];
   try {
     await runShards(deps, plan, budget, signal, stop, results);
-    const listed = new Set(results.flatMap((r) => r.listed));
-    results.push(await runUnlisted(deps, plan, listed, budget, { signal }));
+    results.push(await runUnlisted(deps, plan, listedIds(results, budget), budget, { signal }));
   } catch (error) {
     stop.abort(error);
     // Keeps a record of the failed sweep when the store still works.
@@ -94,4 +93,15 @@ async function runShards(
   }
   await Promise.all(running);
   if (failure) throw (failure as { error: unknown }).error;
+}
+
+/**
+ * Every id the shards listed, once they have all returned. Each account a shard took was one it
+ * listed, so the budget's set of taken accounts, with the listed ids no shard took (rejected rows)
+ * added, is that set, without a second copy of every id (issue 10 §5). The unlisted part reads it
+ * before it takes any account of its own.
+ */
+function listedIds(results: readonly ShardResult[], budget: SweepBudget): ReadonlySet<string> {
+  for (const r of results) for (const id of r.listed) budget.seen.add(id);
+  return budget.seen;
 }

@@ -88,7 +88,7 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
   const { client, tableName, retentionDays, timezone } = o;
   const snapshotDays = o.tableWindowDays ?? retentionDays;
   const counters: StoreStats = { itemsWritten: 0, itemsRead: 0, requests: 0 };
-  const { doc, call, query } = tableAccess(client, tableName, {
+  const { doc, call, query, forEachPage } = tableAccess(client, tableName, {
     onRequest: () => {
       counters.requests += 1;
     },
@@ -140,18 +140,21 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
     const partitions = Array.from({ length: REGISTRY_PARTITIONS }, (_, n) => keys.registryPartition(n));
     const ids: string[] = [];
     // Index reads are eventually consistent: an account registered a moment ago was listed anyway.
-    await Promise.all(
-      partitions.map((partition) =>
-        query({
+    // One partition at a time, one page at a time: each page's response, parsed, weighs several times
+    // the ids it carries, and at 200,000 accounts all of them at once were the sweep's peak of memory.
+    for (const partition of partitions) {
+      await forEachPage(
+        {
           IndexName: KNOWN_INDEX,
           KeyConditionExpression: 'gsi2pk = :p',
           ExpressionAttributeValues: { ':p': partition },
           ProjectionExpression: 'gsi2sk',
-        }).then((items) => {
+        },
+        (items) => {
           for (const item of items) if (typeof item.gsi2sk === 'string') ids.push(item.gsi2sk);
-        }),
-      ),
-    );
+        },
+      );
+    }
     return ids;
   }
 
