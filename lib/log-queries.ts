@@ -41,38 +41,29 @@ export interface SweepQuery {
 
 const finished = `message = "${SWEEP_LOG.message}"`;
 
+/** The `sweeps` query's columns: the fields of the `sweep finished` line it reads. */
+const SWEEP_FIELDS = [
+  'complete',
+  'accountsListed',
+  'balancesFetched',
+  'failed',
+  'unreached',
+  'unreadShare',
+  'notifications',
+  'pendingNotifications',
+  'durationMs',
+  'stoppedReason',
+];
+
 export const SWEEP_QUERIES: readonly SweepQuery[] = [
   {
     name: 'sweeps',
     title: 'Sweeps, newest first',
     message: SWEEP_LOG.message,
-    reads: [
-      'complete',
-      'accountsListed',
-      'balancesFetched',
-      'failed',
-      'unreached',
-      'unreadShare',
-      'notifications',
-      'pendingNotifications',
-      'durationMs',
-      'stoppedReason',
-    ],
+    reads: SWEEP_FIELDS,
     query: new QueryString({
       filterStatements: [finished],
-      fields: [
-        '@timestamp',
-        'complete',
-        'accountsListed',
-        'balancesFetched',
-        'failed',
-        'unreached',
-        'unreadShare',
-        'notifications',
-        'pendingNotifications',
-        'durationMs',
-        'stoppedReason',
-      ],
+      fields: ['@timestamp', ...SWEEP_FIELDS],
       sort: '@timestamp desc',
       limit: 200,
     }),

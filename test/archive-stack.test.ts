@@ -18,6 +18,7 @@ import { ArchiveBucket } from '../lib/archive-bucket.ts';
 import { BalanceMonitorStack } from '../lib/balance-monitor-stack.ts';
 import { CONTEXT_KEY, readStackConfig } from '../lib/config.ts';
 import { PROJECT_ROOT } from '../lib/sweep-function.ts';
+import { joined } from './support/template-reads.ts';
 
 /**
  * The archive's stack side, proven on the synthesized template: the bucket's protections and
@@ -43,19 +44,6 @@ function only(template: Template, type: string): Json {
   const found = Object.values(template.findResources(type)) as Json[];
   expect(found, type).toHaveLength(1);
   return (found[0] as Json).Properties as Json;
-}
-
-/** An Fn::Join as text, tokens written as <Ref> / <LogicalId.Attr>. */
-function joined(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Json;
-  if (v['Fn::Join']) {
-    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(joined).join(sep);
-  }
-  if (v.Ref) return `<${v.Ref}>`;
-  if (v['Fn::GetAtt']) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
-  return JSON.stringify(v);
 }
 
 function nagFindings(scope: IConstruct): string[] {
