@@ -12,7 +12,7 @@ import { METRICS } from '../functions/contract/metrics.ts';
 import type { SweepConfig } from '../functions/core/config.ts';
 import type { ArchiveBucket } from './archive-bucket.ts';
 import { InvokeSweep } from './invoke-sweep.ts';
-import { SweepFunction } from './sweep-function.ts';
+import { allowWritingOwnLogs, SweepFunction } from './sweep-function.ts';
 
 export interface ArchiveExportProps {
   archive: ArchiveBucket;
@@ -50,13 +50,7 @@ export class ArchiveExport extends Construct {
       retention: props.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    allowWritingOwnLogs(role, logGroup);
     // The byDay partitions and the oldest sweep record (functions/adapters/dynamodb/finance-store.ts).
     role.addToPolicy(
       new PolicyStatement({

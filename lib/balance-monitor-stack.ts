@@ -58,7 +58,7 @@ import { HistoryTable } from './history-table.ts';
 import { InvokeSweep } from './invoke-sweep.ts';
 import { SweepLogQueries } from './log-queries.ts';
 import { OperatorPolicy } from './operator-policy.ts';
-import { SweepFunction } from './sweep-function.ts';
+import { allowWritingOwnLogs, SweepFunction } from './sweep-function.ts';
 
 /** The L1 resource of an L2 construct: acknowledgements go there, so they cover that resource only. */
 function cfn(construct: IConstruct): IConstruct {
@@ -237,13 +237,7 @@ export class BalanceMonitorStack extends Stack {
         description:
           "The sweep workflow's starter: start the state machine, write its log group; nothing else.",
       });
-      starterRole.addToPolicy(
-        new PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
-      );
+      allowWritingOwnLogs(starterRole, logGroup);
       this.distributed = new DistributedSweep(this, 'Distributed', {
         config,
         role,
@@ -518,13 +512,7 @@ export class BalanceMonitorStack extends Stack {
   }
 
   private grantSweepPermissions(role: Role, logGroup: LogGroup, history: HistoryTable): void {
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    allowWritingOwnLogs(role, logGroup);
     // Exactly the calls the DynamoDB store and the run guard make (functions/adapters/dynamodb/, functions/handler/run-guard.ts).
     role.addToPolicy(
       new PolicyStatement({

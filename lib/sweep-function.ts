@@ -1,7 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 /** The repository root: entries and the lock file are resolved from here, whatever the cwd. */
@@ -57,4 +59,15 @@ export class SweepFunction extends NodejsFunction {
       },
     });
   }
+}
+
+/** A function's role may write its own log group and no other (no logs:* on *, as Lambda's managed policy has). */
+export function allowWritingOwnLogs(role: Role, logGroup: LogGroup): void {
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
 }
