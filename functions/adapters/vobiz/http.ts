@@ -1,4 +1,4 @@
-import { type Dispatcher, getGlobalDispatcher } from 'undici';
+import { Agent, Dispatcher, getGlobalDispatcher } from 'undici';
 
 /**
  * One GET on undici's keep-alive pool (the global dispatcher, so a proxy set there applies), the
@@ -53,8 +53,22 @@ export function httpGet(
   signal?: AbortSignal,
 ): Promise<HttpReply> {
   const exchange = new Exchange(budgetMs, signal);
-  getGlobalDispatcher().dispatch({ origin, path, method: 'GET', headers }, exchange);
+  dispatcher().dispatch({ origin, path, method: 'GET', headers }, exchange);
   return exchange.done;
+}
+
+let fallback: Agent | undefined;
+
+/**
+ * The global dispatcher when it is this undici's. On Node 20 a `fetch` made before this module
+ * loaded leaves Node's own older undici there, whose dispatch rejects this handler's interface
+ * (UND_ERR_INVALID_ARG); the pool is then one of our own.
+ */
+function dispatcher(): Dispatcher {
+  const global = getGlobalDispatcher();
+  if (global instanceof Dispatcher) return global;
+  fallback ??= new Agent();
+  return fallback;
 }
 
 class Exchange implements Dispatcher.DispatchHandler {
