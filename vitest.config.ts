@@ -7,6 +7,8 @@ export default defineConfig({
     // process (measured: about 15% of the suite's CPU time). Two cores on the CI machine: more
     // workers only thrash.
     pool: 'threads',
+    isolate: false,
+    setupFiles: ['test/support/file-scope.ts'],
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
