@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,9 +14,9 @@ import { TABLE_SCHEMA } from '../functions/contract/table-schema.ts';
 import type { Level, Snapshot } from '../functions/core/types.ts';
 import { parseArchiveEnv } from '../functions/handler/archive-handler.ts';
 import { ArchiveBucket } from '../lib/archive-bucket.ts';
-import { BalanceMonitorStack } from '../lib/balance-monitor-stack.ts';
-import { CONTEXT_KEY, readStackConfig } from '../lib/config.ts';
+import type { BalanceMonitorStack } from '../lib/balance-monitor-stack.ts';
 import { PROJECT_ROOT } from '../lib/sweep-function.ts';
+import { synthesize } from './support/stack-app.ts';
 import { joined } from './support/template-reads.ts';
 
 /**
@@ -28,12 +27,9 @@ import { joined } from './support/template-reads.ts';
 
 type Json = Record<string, unknown>;
 
-const CDK_JSON = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
-  context: Record<string, unknown> & { [CONTEXT_KEY]: Record<string, unknown> };
-};
-
 function bucketStack(retentionDays = 400): { stack: Stack; archive: ArchiveBucket; template: Template } {
-  const stack = new Stack(new App(), 'VobizBalanceMonitor', {
+  // CloudFormation's own validation is left to the one real synth (test/support/stack-app.ts).
+  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'VobizBalanceMonitor', {
     env: { account: '123456789012', region: 'ap-south-1' },
   });
   const archive = new ArchiveBucket(stack, 'Archive', { retentionDays });
@@ -278,9 +274,7 @@ describe('the daily export in the stack', () => {
   let template: Template;
 
   beforeAll(() => {
-    const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] } });
-    stack = new BalanceMonitorStack(app, 'VobizBalanceMonitor', { config: readStackConfig(app.node) });
-    template = Template.fromStack(stack);
+    ({ stack, template } = synthesize());
   });
 
   function exportFunction(): Json {
