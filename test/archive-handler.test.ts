@@ -51,7 +51,10 @@ beforeAll(async () => {
     [ARCHIVE_ENV.bucket]: BUCKET,
     [ENV.sweepConfig]: JSON.stringify({ timezone: 'Asia/Kolkata', tableWindowDays: 30 }),
   });
-  const entry = (await import(`../${ARCHIVE_HANDLER.entry}`)) as Record<string, typeof handler>;
+  const entry = (await import(/* @vite-ignore */ `../${ARCHIVE_HANDLER.entry}`)) as Record<
+    string,
+    typeof handler
+  >;
   handler = entry[ARCHIVE_HANDLER.export] as typeof handler;
 }, 60_000);
 
