@@ -36,6 +36,7 @@ export async function deliverClaims(
     deadline: timing.deadline,
     clock,
     concurrency: plan.config.concurrency,
+    claimLeaseMs: plan.customer.policy.claimLeaseMs,
     settle: async (state, change) => {
       const saved = await commitStep(
         deps.store,

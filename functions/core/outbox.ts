@@ -23,6 +23,27 @@ export function claimExpired(
   return changed ? { ...state, outbox } : state;
 }
 
+/**
+ * Extends this sweep's claim on these entries to `leaseMs` from `now`, taking back any whose claim
+ * ran out; an entry another sweep holds a live claim on stays theirs.
+ */
+export function renewed(
+  state: AccountState,
+  ids: ReadonlySet<string>,
+  sweepId: string,
+  now: string,
+  leaseMs: number,
+): AccountState {
+  let changed = false;
+  const outbox = state.outbox.map((entry) => {
+    if (!ids.has(entry.id)) return entry;
+    if (entry.claimedBy !== sweepId && Date.parse(entry.claimUntil) > Date.parse(now)) return entry;
+    changed = true;
+    return { ...entry, claimedBy: sweepId, claimUntil: addMs(now, leaseMs) };
+  });
+  return changed ? { ...state, outbox } : state;
+}
+
 export function ownedBy(state: AccountState, sweepId: string): PendingNotification[] {
   return state.outbox.filter((entry) => entry.claimedBy === sweepId);
 }
