@@ -586,6 +586,35 @@ describe('the registry of known accounts', () => {
     // Assert
     expect(registered.sort()).toEqual([...ids].sort());
   });
+
+  it('leaves out the ids the caller skips, through its index and through a scan alike', async () => {
+    // Arrange: a table with the registry index, and one made before it (read by a scan).
+    const indexed = 'registry-skip';
+    await ensureTable(dynamo.client, indexed);
+    const legacy = 'registry-skip-legacy';
+    const input = createTableInput(legacy);
+    await dynamo.client.send(
+      new CreateTableCommand({
+        ...input,
+        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !a.AttributeName?.startsWith('gsi2')),
+        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((g) => g.IndexName !== 'known'),
+      }),
+    );
+    const ids = [newAuthId(), newAuthId(), newAuthId(), newAuthId()];
+    const listed = new Set(ids.slice(0, 3));
+    const stores = [storeOn(dynamo.client, indexed), storeOn(dynamo.client, legacy)];
+    for (const store of stores) {
+      for (const id of ids) await store.commit({ state: state(id), expectedVersion: null });
+    }
+
+    // Act
+    const unlisted = await Promise.all(
+      stores.map((store) => store.registeredAccounts((id) => listed.has(id))),
+    );
+
+    // Assert
+    expect(unlisted).toEqual([[ids[3]], [ids[3]]]);
+  });
 });
 
 describe('history', () => {

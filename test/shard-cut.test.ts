@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { IdFlags } from '../functions/core/id-flags.ts';
 import { cutShards, isEdgePage, unreadStretch } from '../functions/core/shard-cut.ts';
-import { emptyResult, type ShardResult } from '../functions/core/shard-result.ts';
+import { ACCOUNT, emptyResult, REACHED, type ShardResult } from '../functions/core/shard-result.ts';
 import { mergeResults } from '../functions/core/sweep-merge.ts';
 import type { SweepPlan } from '../functions/core/sweep-plan.ts';
 import { emptyTally } from '../functions/core/tally.ts';
@@ -186,5 +188,66 @@ describe("merging the results of a sweep's parts", () => {
         { from: 3, to: null },
       ],
     });
+  });
+
+  it("counts the same from one book the parts shared (in-process) as from each part's id lists", () => {
+    const ids = ['MA_A', 'MA_B', 'MA_00000001', 'MA_ZZZZZZZZ', 'customer-7', 'ma_lower', 'MA_C', 'MA_D'];
+    const outcome = fc.constantFrom(null, 'read', 'gone', 'failed');
+    const part = fc.record({
+      listed: fc.subarray(ids),
+      outcomes: fc.array(fc.tuple(fc.constantFrom(...ids), outcome), { maxLength: 8 }),
+    });
+    fc.assert(
+      fc.property(fc.tuple(part, part, part), fc.boolean(), (parts, ended) => {
+        // Arrange: shards 0 and 1, and the unlisted part (its `listed` are its known ids).
+        const indexes = [0, 1, -1];
+        const asLists = parts.map((p, n) => {
+          const kind = indexes[n] === -1 ? 'unlisted' : 'list';
+          const outcomes = new Map(p.outcomes.filter(([, o]) => o !== null));
+          const having = (o: string) => [...outcomes].filter(([, x]) => x === o).map(([id]) => id);
+          return result(indexes[n] ?? 0, {
+            kind,
+            listed: kind === 'list' ? p.listed : [],
+            known: kind === 'unlisted' ? p.listed : [],
+            read: having('read'),
+            gone: having('gone'),
+            failed: having('failed'),
+            listEnded: ended && n === 1,
+          });
+        });
+        // The same parts as in-process: each records into the one book, counting duplicates as it goes.
+        const book = new IdFlags();
+        const inBook = asLists.map((r) => {
+          for (const id of r.listed) book.add(id, ACCOUNT.listed);
+          for (const id of r.known) book.add(id, ACCOUNT.known);
+          let duplicates = 0;
+          for (const [list, bit] of [
+            [r.read, ACCOUNT.read],
+            [r.gone, ACCOUNT.gone],
+            [r.failed, ACCOUNT.failed],
+          ] as const) {
+            for (const id of list) if (book.add(id, bit) & REACHED) duplicates++;
+          }
+          return { ...r, listed: [], known: [], read: [], gone: [], failed: [], duplicates };
+        });
+
+        // Act
+        const fromLists = mergeResults(plan(), asLists);
+        const fromBook = mergeResults(plan(), inBook, book);
+
+        // Assert
+        const counts = (m: typeof fromLists) => ({
+          listed: m.accountsListed,
+          known: m.known,
+          fetched: m.fetched,
+          failed: m.failed,
+          gone: m.gone,
+          unreached: m.unreached,
+          duplicateReads: m.duplicateReads,
+          listComplete: m.listComplete,
+        });
+        expect(counts(fromBook)).toEqual(counts(fromLists));
+      }),
+    );
   });
 });

@@ -5,7 +5,7 @@ import { parseSweepConfig } from '../functions/core/config.ts';
 import { atMost, lessThan } from '../functions/core/money.ts';
 import { createNotifier } from '../functions/core/notifier.ts';
 import { cutShards } from '../functions/core/shard-cut.ts';
-import { shardNotRun } from '../functions/core/shard-result.ts';
+import { ACCOUNT, shardNotRun } from '../functions/core/shard-result.ts';
 import { runShard } from '../functions/core/shard-run.ts';
 import { finalizeSweep } from '../functions/core/sweep-finalize.ts';
 import { planSweep, type SweepPlan } from '../functions/core/sweep-plan.ts';
@@ -141,6 +141,43 @@ describe('a sweep run as separate steps, shards in parallel with budgets of thei
     expect(failed.summary.resume).toEqual({ pageSize: PER_PAGE, stretches: [{ from: 5, to: null }] });
     expect(next.plan.shards[0]).toMatchObject({ phase: 0, from: 5, to: 6 });
     expect(next.summary.complete).toBe(true);
+  });
+});
+
+describe('the same steps in-process, every shard under one budget', () => {
+  it("leaves every account in the budget's book instead of id lists, and finalize counts each once", async () => {
+    // Arrange
+    harness = await startHarness({ accounts: 100 });
+    const h = harness;
+    const d = deps(h);
+    const config = parseSweepConfig({ concurrency: 4 });
+    const plan = await planSweep(d, { config, sweepId: 'sweep-shared', shardSize: SHARD_SIZE });
+    const budget = createSweepBudget(plan.config, Date.now, undefined, { shared: true });
+
+    // Act: the shards at once, as the overlap pages make two of them list the same accounts.
+    const results = await Promise.all(
+      plan.shards.map((shard) => runShard(d, plan, shard, budget, { handOffClaims: true })),
+    );
+    const listed = { has: (id: string) => (budget.accounts.get(id) & ACCOUNT.listed) !== 0 };
+    results.push(await runUnlisted(d, plan, listed, budget));
+    const summary = await finalizeSweep(d, plan, results, { accounts: budget.accounts });
+
+    // Assert
+    const ids = results.flatMap((r) => [...r.listed, ...r.known, ...r.read, ...r.gone, ...r.failed]);
+    expect(ids).toEqual([]);
+    expect(results.flatMap((r) => r.edges)).toEqual([]);
+    expect(budget.accounts.ids(ACCOUNT.read).sort()).toEqual([...h.sim.accountIds()].sort());
+    expect(summary).toMatchObject({
+      accountsListed: 100,
+      known: 100,
+      balancesFetched: 100,
+      duplicateReads: 0,
+      unreached: 0,
+      complete: true,
+    });
+    expect(
+      summary.levels.OK + summary.levels.LOW + summary.levels.CRITICAL + summary.levels.NOT_ALERTED,
+    ).toBe(100);
   });
 });
 

@@ -1,5 +1,6 @@
 import { createRateLimiter, type RateLimiter, realSleep, Semaphore, type Sleep } from './concurrency.ts';
 import type { SweepConfig } from './config.ts';
+import { IdFlags } from './id-flags.ts';
 
 /**
  * What the parts of a sweep share while they run. In-process (the CLI, `npm start`, the single
@@ -18,8 +19,16 @@ export interface SweepBudget {
   /** Every request to the partner API (list pages and balances) takes its start from here. */
   rate: RateLimiter;
   sleep: Sleep;
-  /** Accounts some part of this sweep has already taken: the others skip them. */
-  seen: Set<string>;
+  /**
+   * Every account the parts under this budget listed, were told of, took, and what became of each
+   * (flags as in shard-result.ts's ACCOUNT): a part skips an account another has taken.
+   */
+  accounts: IdFlags;
+  /**
+   * One budget for every part of the sweep (in-process): the parts leave their accounts in `accounts`
+   * for finalizeSweep instead of copying them into their results as id lists.
+   */
+  shared: boolean;
   listTrust: ListTrust;
 }
 
@@ -35,13 +44,15 @@ export function createSweepBudget(
   settings: BudgetSettings | SweepConfig,
   clock: () => number = Date.now,
   sleep: Sleep = realSleep,
+  { shared = false }: { shared?: boolean } = {},
 ): SweepBudget {
   return {
     reads: new Semaphore(settings.concurrency),
     writes: new Semaphore(settings.concurrency * 2),
     rate: createRateLimiter(settings.requestsPerSecond, clock, sleep),
     sleep,
-    seen: new Set(),
+    accounts: new IdFlags(),
+    shared,
     listTrust: new ListTrust(settings.listDisagreementLimit),
   };
 }

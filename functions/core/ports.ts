@@ -73,8 +73,10 @@ export interface StorePort {
    * The registry of known accounts: every account whose state was last committed with `register`
    * (the default). A sweep reads by id those its listing did not show, so a list that shifts while
    * it is paged hides none; a gone account is committed once more without it, and leaves.
+   * The ids `skip` accepts are left out as each page arrives: a caller that wants few of many never
+   * holds them all (issue 10 §5).
    */
-  registeredAccounts(): Promise<string[]>;
+  registeredAccounts(skip?: (authId: string) => boolean): Promise<string[]>;
   /** An account's snapshots, newest first; `from`/`to` are inclusive ISO times. */
   history(authId: string, range?: { from?: string; to?: string; limit?: number }): Promise<Snapshot[]>;
 }

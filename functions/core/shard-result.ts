@@ -5,7 +5,9 @@ import type { AccountState, ChannelDelivery, Notification, SummaryLevel } from '
 /**
  * What one part of a sweep (a listing shard, or the read of registered accounts the listing did not
  * show) hands to finalizeSweep. Plain JSON: it crosses Step Functions (where the id lists, which grow
- * with the shard, belong in a blob, not in the state payload).
+ * with the shard, belong in a blob, not in the state payload). In-process the parts share one budget
+ * and record their accounts in its book (`SweepBudget.accounts`, flagged as in ACCOUNT), which
+ * finalizeSweep merges; their id lists and `edges` are then empty.
  */
 export interface ShardResult {
   /** The shard's index in the plan; -1 for the unlisted part. */
@@ -26,6 +28,11 @@ export interface ShardResult {
   gone: string[];
   /** Failures that are no account's (a list row without a readable id, the store while delivering). */
   unnamedFailures: number;
+  /**
+   * Outcomes this part recorded for accounts another part had already read, found gone or failed on
+   * (in-process, in the shared book; across processes finalize finds them in the id lists).
+   */
+  duplicates: number;
   /** Accounts taken on an edge page (see shard-cut.ts), counted by finalizeSweep once per account. */
   edges: EdgeAccount[];
   /** Its whole stretch was read (a part that did not run, or stopped early, is not finished). */
@@ -45,6 +52,23 @@ export interface ShardResult {
   pending: number;
   channels: ChannelDelivery[];
 }
+
+/** The flags an account gets in a sweep's book (id-flags.ts). */
+export const ACCOUNT = {
+  listed: 1,
+  /** Registered, and read by id because no part listed it. */
+  known: 2,
+  read: 4,
+  gone: 8,
+  failed: 16,
+  /** Taken by a part: no other part of the sweep takes it. */
+  taken: 32,
+  /** Taken by some part off its edge pages (finalize's merge of id lists). */
+  offEdge: 64,
+} as const;
+
+/** Read, found gone or failed on: reached by the sweep. */
+export const REACHED = ACCOUNT.read | ACCOUNT.gone | ACCOUNT.failed;
 
 export interface EdgeAccount {
   authId: string;
@@ -80,6 +104,7 @@ export function emptyResult(shard: number, kind: ShardResult['kind']): ShardResu
     failed: [],
     gone: [],
     unnamedFailures: 0,
+    duplicates: 0,
     edges: [],
     finished: false,
     resumePage: null,

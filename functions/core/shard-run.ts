@@ -83,9 +83,11 @@ export async function runShard(
         for await (const { page, states } of prefetch(withStates(deps, prefetch(walk)))) {
           deps.log?.({ type: 'page', page: page.page, newAccounts: page.accounts.length, total: page.total });
           nextPage = page.page + 1;
-          const edge = isEdgePage(shard, page.page);
+          // In-process no account is taken twice (one budget's book for every part), so an account on
+          // an edge page is counted as it is read, like any other.
+          const edge = !budget.shared && isEdgePage(shard, page.page);
           for (const row of page.rejected) {
-            if (row.authId !== null) part.result.listed.push(row.authId);
+            if (row.authId !== null) part.listed(row.authId);
             part.failure(row.authId, row.reason, edge);
           }
           const works: Work[] = page.accounts.map((account) => ({
@@ -95,7 +97,7 @@ export async function runShard(
             page: page.page,
             edge,
           }));
-          for (const work of works) part.result.listed.push(work.authId);
+          for (const work of works) part.listed(work.authId);
           await push(works);
           if (page.listEnded) part.result.listEnded = true;
           if (part.stopping()) return;

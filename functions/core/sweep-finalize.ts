@@ -1,4 +1,5 @@
 import { deliverClaims } from './claims-delivery.ts';
+import type { IdFlags } from './id-flags.ts';
 import type { ShardResult } from './shard-result.ts';
 import { mergeResults, summarize } from './sweep-merge.ts';
 import type { SweepPlan } from './sweep-plan.ts';
@@ -9,7 +10,8 @@ import type { SweepSummary } from './types.ts';
  * finalizeSweep(deps, plan, results, options) -> SweepSummary: the last step of every sweep.
  * Primary course:
  * 1. merge the parts' results exactly (sweep-merge.ts): unique accounts, totals per currency as exact
- *    decimals, `known` = listed ∪ registered, `unreached` = known − (read + failed + gone);
+ *    decimals, `known` = listed ∪ registered, `unreached` = known − (read + failed + gone); the
+ *    accounts come from the results' id lists (Step Functions) or the sweep's book (in-process);
  * 2. deliver what the parts handed over (in-process: everything the sweep claimed, as one digest; in
  *    Step Functions: the partner's notification, the shards having delivered their own); interrupted,
  *    it gets a short grace and releases what is left at once, so the next sweep delivers it;
@@ -23,6 +25,8 @@ export interface FinalizeOptions {
   signal?: AbortSignal;
   /** Epoch ms by which finalizing must be done; default: the plan's deadline. */
   deadline?: number;
+  /** In-process: the book every part recorded its accounts in (their results carry no id lists). */
+  accounts?: IdFlags;
 }
 
 /** How long an interrupted sweep may spend publishing what it claimed before releasing the rest. */
@@ -35,7 +39,7 @@ export async function finalizeSweep(
   options: FinalizeOptions = {},
 ): Promise<SweepSummary> {
   const clock = deps.clock ?? Date.now;
-  const merged = mergeResults(plan, results);
+  const merged = mergeResults(plan, results, options.accounts);
   const interrupted = merged.interrupted || (options.signal?.aborted ?? false);
   let deadline = options.deadline ?? plan.deadline ?? undefined;
   if (interrupted) deadline = Math.min(deadline ?? Number.POSITIVE_INFINITY, clock() + INTERRUPT_GRACE_MS);

@@ -1,16 +1,20 @@
 import type { Delivery } from './delivery.ts';
+import { IdFlags } from './id-flags.ts';
 import { type ShardPlan, unreadStretch } from './shard-cut.ts';
-import { type ShardResult, shardNotRun } from './shard-result.ts';
+import { ACCOUNT, REACHED, type ShardResult, shardNotRun } from './shard-result.ts';
 import { FALLBACK_PAGE_SIZE, type SweepPlan } from './sweep-plan.ts';
 import { countBalance, countFailure, MAX_FAILURES_KEPT, mergeTallies, type Tally } from './tally.ts';
 import type { AccountState, ChannelDelivery, SweepFailure, SweepResume, SweepSummary } from './types.ts';
 
 /**
  * The parts of one sweep merged into the whole: exact and by account. `known` is every account listed,
- * registered or read, or, when the list was not paged to its end, page 1's `total` if that is more. Counts come from id sets, so an
- * account read by two overlapping shards (in Step Functions) is one account and one duplicate read;
- * the accounts on edge pages are counted once each; the kept failures leave out accounts another
- * part read after all. Pure: finalizeSweep (and the in-process runner's failure path) use it.
+ * registered or read, or, when the list was not paged to its end, page 1's `total` if that is more.
+ * Counts come from one book of accounts (id-flags.ts): the in-process sweep's, where its parts
+ * recorded them, or one filled here from the parts' id lists (Step Functions). So an account read by
+ * two overlapping shards is one account and one duplicate read; the accounts on edge pages are
+ * counted once each; the kept failures leave out accounts another part read after all. Pure but for
+ * the book it is given, which it adds to: finalizeSweep (and the in-process runner's failure path)
+ * use it.
  */
 
 export interface MergedSweep {
@@ -34,61 +38,59 @@ export interface MergedSweep {
   delivery: Delivery;
 }
 
-/** What the parts did with one account, as bits: one map entry per account holds the whole merge. */
-const LISTED = 1;
-const KNOWN = 2;
-const READ = 4;
-const GONE = 8;
-const FAILED = 16;
-/** Taken by some part off its edge pages (foldEdges). */
-const OFF_EDGE = 32;
+const { listed: LISTED, known: KNOWN, read: READ, gone: GONE, failed: FAILED, offEdge: OFF_EDGE } = ACCOUNT;
+/** What makes an account one the sweep knows exists (`taken` alone never does). */
+const KNOWN_BY = LISTED | KNOWN | REACHED;
 
-/**
- * Account id -> the bits above. One entry per account rather than a set per outcome: at 200,000
- * accounts the merge is the sweep's peak of memory (issue 10 §5).
- */
-type Outcomes = Map<string, number>;
-
-export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): MergedSweep {
+export function mergeResults(
+  plan: SweepPlan,
+  given: readonly ShardResult[],
+  outcomes: IdFlags = new IdFlags(),
+): MergedSweep {
   const results = completeResults(plan, given);
-  const outcomes: Outcomes = new Map();
   const mark = (ids: readonly string[], bit: number) => {
-    for (const id of ids) outcomes.set(id, (outcomes.get(id) ?? 0) | bit);
+    for (const id of ids) outcomes.add(id, bit);
   };
-  let attempts = 0;
+  // Every outcome recorded for an account some part had already reached is one duplicate.
+  let duplicates = 0;
+  const reach = (ids: readonly string[], bit: number) => {
+    for (const id of ids) if (outcomes.add(id, bit) & REACHED) duplicates++;
+  };
   let unnamed = plan.tally.failed;
   for (const r of results) {
     mark(r.listed, LISTED);
     mark(r.known, KNOWN);
-    mark(r.read, READ);
-    mark(r.gone, GONE);
-    mark(r.failed, FAILED);
-    attempts += r.read.length + r.gone.length + r.failed.length;
+    reach(r.read, READ);
+    reach(r.gone, GONE);
+    reach(r.failed, FAILED);
+    duplicates += r.duplicates;
     unnamed += r.unnamedFailures;
   }
   // An account read by one part and found gone or failed by another was read; one found gone by one
-  // and failed by another is gone. Every account in the map is known.
+  // and failed by another is gone.
+  let knownIds = 0;
   let listedCount = 0;
   let readCount = 0;
   let goneCount = 0;
   let failedCount = 0;
-  for (const bits of outcomes.values()) {
+  outcomes.eachFlags((bits) => {
+    if (bits & KNOWN_BY) knownIds++;
     if (bits & LISTED) listedCount++;
     if (bits & READ) readCount++;
     else if (bits & GONE) goneCount++;
     else if (bits & FAILED) failedCount++;
-  }
+  });
   const reached = readCount + goneCount + failedCount;
   const lists = results.filter((r) => r.kind === 'list');
   const listComplete = lists.every((r) => r.finished) && lists.some((r) => r.listEnded);
   // A list not paged to its end hides what no part listed: page 1's total counts it. (Once paged to
   // its end, the list itself is the count: a total that disagrees must not make every sweep incomplete.)
-  const knownCount = Math.max(outcomes.size, listComplete ? 0 : (plan.list?.total ?? 0));
+  const knownCount = Math.max(knownIds, listComplete ? 0 : (plan.list?.total ?? 0));
 
   const whole = results.reduce((sum, r) => mergeTallies(sum, r.tally), plan.tally);
   const tally = foldEdges(whole, results, outcomes);
   tally.failures = tally.failures.filter(
-    (f) => f.authId === null || ((outcomes.get(f.authId) ?? 0) & (READ | GONE)) === 0,
+    (f) => f.authId === null || (outcomes.get(f.authId) & (READ | GONE)) === 0,
   );
 
   return {
@@ -99,7 +101,7 @@ export function mergeResults(plan: SweepPlan, given: readonly ShardResult[]): Me
     failed: failedCount + unnamed,
     gone: goneCount,
     unreached: knownCount - reached,
-    duplicateReads: attempts - reached,
+    duplicateReads: duplicates,
     listComplete,
     stoppedReason: results.find((r) => r.stoppedReason !== null)?.stoppedReason ?? null,
     interrupted: results.some((r) => r.interrupted),
@@ -172,14 +174,14 @@ function completeResults(plan: SweepPlan, given: readonly ShardResult[]): ShardR
 }
 
 /** Accounts on edge pages: counted once each, and not at all when a part read them off its edges. */
-function foldEdges(tally: Tally, results: readonly ShardResult[], outcomes: Outcomes): Tally {
+function foldEdges(tally: Tally, results: readonly ShardResult[], outcomes: IdFlags): Tally {
   for (const r of results) {
     const edges = new Set(r.edges.map((e) => e.authId));
     for (const ids of [r.read, r.gone, r.failed]) {
-      for (const id of ids) if (!edges.has(id)) outcomes.set(id, (outcomes.get(id) ?? 0) | OFF_EDGE);
+      for (const id of ids) if (!edges.has(id)) outcomes.add(id, OFF_EDGE);
     }
   }
-  const has = (id: string, bit: number) => ((outcomes.get(id) ?? 0) & bit) !== 0;
+  const has = (id: string, bit: number) => (outcomes.get(id) & bit) !== 0;
   const counted = new Set<string>();
   const failures: SweepFailure[] = [];
   for (const edge of results.flatMap((r) => r.edges)) {

@@ -6,7 +6,7 @@ import { confirmationDue } from './list-source.ts';
 import { AmountSums, sameAmount } from './money.ts';
 import { ownedBy, stripClaim } from './outbox.ts';
 import type { RequestOptions } from './ports.ts';
-import { emptyResult, type ShardResult } from './shard-result.ts';
+import { ACCOUNT, emptyResult, REACHED, type ShardResult } from './shard-result.ts';
 import { analyseHistory } from './spend-history.ts';
 import { commitStep, unlessVanished } from './state-commit.ts';
 import { customerObservation, listedObservation, unlistedObservation } from './step-context.ts';
@@ -143,6 +143,16 @@ export class SweepPart {
     return this.unreachedPage;
   }
 
+  /** An account this part listed (rejected rows with a readable id included). */
+  listed(authId: string): void {
+    this.budget.accounts.add(authId, ACCOUNT.listed);
+  }
+
+  /** A registered account no part listed: this part reads it by id. */
+  known(authId: string): void {
+    this.budget.accounts.add(authId, ACCOUNT.known);
+  }
+
   /** A named or unnamed failure that is no account's read (a rejected list row, the store). */
   failure(authId: string | null, reason: string, edge = false): void {
     if (authId === null) {
@@ -150,7 +160,7 @@ export class SweepPart {
       this.result.unnamedFailures++;
       return;
     }
-    this.result.failed.push(authId);
+    this.reached(authId, ACCOUNT.failed);
     if (edge) this.result.edges.push({ authId, outcome: 'failed', reason });
     else countFailure(this.tally, { authId, reason });
     this.deps.log?.({ type: 'read-failed', authId, reason });
@@ -158,8 +168,9 @@ export class SweepPart {
 
   async process(work: Work): Promise<void> {
     if (this.stopping()) return this.unreached(work);
-    if (this.budget.seen.has(work.authId)) return this.emit(work.authId, 'skipped', NONE);
-    this.budget.seen.add(work.authId);
+    if (this.budget.accounts.add(work.authId, ACCOUNT.taken) & ACCOUNT.taken) {
+      return this.emit(work.authId, 'skipped', NONE);
+    }
     const now = this.plan.now ?? new Date(this.clock()).toISOString();
     const listed = this.trustedListedBalance(work);
     if (listed !== null && work.account && work.prev) {
@@ -175,12 +186,24 @@ export class SweepPart {
     await this.fromEndpoint(work, now);
   }
 
-  /** The states owning notifications this part has not delivered, and its counts: its result. */
+  /**
+   * The states owning notifications this part has not delivered, and its counts: its result. With a
+   * budget of its own (Step Functions) the budget's book holds this part's accounts alone, and the
+   * result carries them as id lists for finalize to merge with the other parts'.
+   */
   finish(): ShardResult {
     const totals = this.sums.toRecord();
     for (const [currency, amount] of Object.entries(totals)) this.tally.totals[currency] = amount;
     this.result.claimed = [...this.claimed.values()];
     this.result.listFallback = this.budget.listTrust.lost;
+    if (!this.budget.shared) {
+      const { accounts } = this.budget;
+      this.result.listed = accounts.ids(ACCOUNT.listed);
+      this.result.known = accounts.ids(ACCOUNT.known);
+      this.result.read = accounts.ids(ACCOUNT.read);
+      this.result.gone = accounts.ids(ACCOUNT.gone);
+      this.result.failed = accounts.ids(ACCOUNT.failed);
+    }
     return this.result;
   }
 
@@ -245,7 +268,7 @@ export class SweepPart {
         return step;
       });
       if (!saved) return true;
-      this.result.read.push(work.authId);
+      this.reached(work.authId, ACCOUNT.read);
       if (work.edge) {
         this.result.edges.push({
           authId: work.authId,
@@ -283,7 +306,7 @@ export class SweepPart {
 
   /** Gone (404 on its balance): recorded, not a failure, and out of the registry. */
   private async gone(work: Work): Promise<void> {
-    this.result.gone.push(work.authId);
+    this.reached(work.authId, ACCOUNT.gone);
     if (work.edge) this.result.edges.push({ authId: work.authId, outcome: 'gone' });
     else this.tally.gone++;
     this.emit(work.authId, 'gone', NONE);
@@ -375,6 +398,11 @@ export class SweepPart {
   private storeFailed(error: unknown, work: Work): void {
     if (error instanceof FatalError) this.failFatally(error);
     else this.failure(work.authId, `store: ${oneLine(error)}`, work.edge);
+  }
+
+  /** Read, gone or failed: in the book, and a duplicate if another part got there first. */
+  private reached(authId: string, outcome: number): void {
+    if (this.budget.accounts.add(authId, outcome) & REACHED) this.result.duplicates++;
   }
 
   private unreached(work: Work): void {

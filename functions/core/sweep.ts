@@ -1,6 +1,6 @@
 import { createSweepBudget, type SweepBudget } from './budget.ts';
 import { oneLine } from './errors.ts';
-import { type ShardResult, shardNotRun } from './shard-result.ts';
+import { ACCOUNT, type ShardResult, shardNotRun } from './shard-result.ts';
 import { runShard } from './shard-run.ts';
 import { finalizeSweep } from './sweep-finalize.ts';
 import { mergeResults, summarize } from './sweep-merge.ts';
@@ -15,9 +15,10 @@ import { runUnlisted } from './unlisted-run.ts';
  * 1. plan (sweep-plan.ts): page 1, the previous sweep's resume pages, the partner's wallet;
  * 2. run the shards (shard-run.ts) in the plan's order, what the last sweep did not read first, each
  *    starting as the one before finishes listing, so they overlap, under one budget: one concurrency,
- *    one rate, one set of accounts taken;
+ *    one rate, one book of accounts (id-flags.ts: what each was, taken or not, what became of it);
  * 3. read by id the known accounts the listing did not show (unlisted-run.ts);
- * 4. finalize (sweep-finalize.ts): merge, deliver everything claimed as one delivery, record, summarise.
+ * 4. finalize (sweep-finalize.ts): merge (counting the book, the parts carrying no ids), deliver
+ *    everything claimed as one delivery, record, summarise.
  * Step Functions runs the same steps as separate tasks (planSweep, runShard per shard, finalizeSweep).
  * A fatal error (credentials, an unreachable API, the store) stops every shard, is recorded, and thrown.
  */
@@ -27,20 +28,20 @@ export type { SweepDeps, SweepEvent, SweepOptions } from './sweep-types.ts';
 export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepSummary> {
   const plan = await planSweep(deps, options);
   const clock = deps.clock ?? Date.now;
-  const budget = createSweepBudget(plan.config, clock, deps.sleep);
+  const budget = createSweepBudget(plan.config, clock, deps.sleep, { shared: true });
   // Aborted by the caller's interrupt, or here when one part fails fatally.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const results: ShardResult[] = [];
   try {
     await runShards(deps, plan, budget, signal, stop, results);
-    results.push(await runUnlisted(deps, plan, listedIds(results, budget), budget, { signal }));
+    results.push(await runUnlisted(deps, plan, listedIn(budget), budget, { signal }));
   } catch (error) {
     stop.abort(error);
     // Keeps a record of the failed sweep when the store still works.
     const summary = summarize(
       plan,
-      mergeResults(plan, results),
+      mergeResults(plan, results, budget.accounts),
       { delivered: [], pending: 0, channels: [], failures: [], interrupted: false, stoppedReason: null },
       clock(),
     );
@@ -49,7 +50,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       .catch(() => {});
     throw error;
   }
-  return finalizeSweep(deps, plan, results, { signal: options.signal });
+  return finalizeSweep(deps, plan, results, { signal: options.signal, accounts: budget.accounts });
 }
 
 /**
@@ -95,13 +96,7 @@ async function runShards(
   if (failure) throw (failure as { error: unknown }).error;
 }
 
-/**
- * Every id the shards listed, once they have all returned. Each account a shard took was one it
- * listed, so the budget's set of taken accounts, with the listed ids no shard took (rejected rows)
- * added, is that set, without a second copy of every id (issue 10 §5). The unlisted part reads it
- * before it takes any account of its own.
- */
-function listedIds(results: readonly ShardResult[], budget: SweepBudget): ReadonlySet<string> {
-  for (const r of results) for (const id of r.listed) budget.seen.add(id);
-  return budget.seen;
+/** Every account the shards listed, as the book has them once they have all returned. */
+function listedIn(budget: SweepBudget): { has(authId: string): boolean } {
+  return { has: (authId) => (budget.accounts.get(authId) & ACCOUNT.listed) !== 0 };
 }

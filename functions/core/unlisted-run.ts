@@ -12,7 +12,8 @@ import { runPool } from './work-pool.ts';
  * balance endpoint. A list that shifts while it is paged can hide an account from every shard; it
  * cannot hide it from this. A 404 marks the account gone and takes it out of the registry.
  * Primary course:
- * 1. read the registry; the ids not in `listed` (every shard's listed ids) are this part's `known`;
+ * 1. read the registry, leaving out page by page the ids `listed` has (every shard's listed ids):
+ *    what is left is this part's `known`;
  * 2. unless the sweep is already stopping (deadline, interrupt), read each of them as a shard reads a
  *    listed account (sweep-part.ts), alerting it as it was when last listed;
  * 3. return a result like a shard's (kind `unlisted`); what it claimed goes to the final delivery.
@@ -25,20 +26,20 @@ const BATCH = 100;
 export async function runUnlisted(
   deps: SweepDeps,
   plan: SweepPlan,
-  listed: ReadonlySet<string>,
+  listed: { has(authId: string): boolean },
   budget: SweepBudget,
   options: PartOptions = {},
 ): Promise<ShardResult> {
   const part = new SweepPart(deps, plan, budget, -1, 'unlisted', options);
   let unlisted: string[];
   try {
-    unlisted = (await deps.store.registeredAccounts()).filter((id) => !listed.has(id));
+    unlisted = await deps.store.registeredAccounts((id) => listed.has(id));
   } catch (error) {
     if (error instanceof FatalError) throw error;
     part.stop(`the registry of known accounts could not be read: ${oneLine(error)}`);
     return part.finish();
   }
-  part.result.known = unlisted;
+  for (const authId of unlisted) part.known(authId);
 
   await runPool<Work>(
     plan.config.concurrency * 3,

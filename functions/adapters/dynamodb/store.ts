@@ -136,7 +136,7 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
   /** False once the table turned out to have no registry index (a local dynalite table made before it). */
   let registryIndex = true;
 
-  async function queryRegistry(): Promise<string[]> {
+  async function queryRegistry(skip: (authId: string) => boolean): Promise<string[]> {
     const partitions = Array.from({ length: REGISTRY_PARTITIONS }, (_, n) => keys.registryPartition(n));
     const ids: string[] = [];
     // Index reads are eventually consistent: an account registered a moment ago was listed anyway.
@@ -151,7 +151,7 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
           ProjectionExpression: 'gsi2sk',
         },
         (items) => {
-          for (const item of items) if (typeof item.gsi2sk === 'string') ids.push(item.gsi2sk);
+          for (const item of items) if (isRegistered(item, skip)) ids.push(item.gsi2sk);
         },
       );
     }
@@ -159,7 +159,7 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
   }
 
   /** The registry without its index: every state item still carrying the registry keys. */
-  async function scanRegistry(): Promise<string[]> {
+  async function scanRegistry(skip: (authId: string) => boolean): Promise<string[]> {
     const ids: string[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -174,7 +174,7 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
           }),
         ),
       );
-      for (const item of out.Items ?? []) if (typeof item.gsi2sk === 'string') ids.push(item.gsi2sk);
+      for (const item of out.Items ?? []) if (isRegistered(item, skip)) ids.push(item.gsi2sk);
       start = out.LastEvaluatedKey;
     } while (start);
     return ids;
@@ -191,16 +191,16 @@ export function createDynamoStore(o: DynamoStoreOptions): DynamoStore {
       return states;
     },
 
-    async registeredAccounts() {
+    async registeredAccounts(skip = () => false) {
       if (registryIndex) {
         try {
-          return await queryRegistry();
+          return await queryRegistry(skip);
         } catch (error) {
           if (!/specified index/i.test(String((error as Error).message))) throw error;
           registryIndex = false;
         }
       }
-      return scanRegistry();
+      return scanRegistry(skip);
     },
 
     async getState(authId) {
@@ -345,4 +345,9 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A registry item of an account the caller wants (its id is the item's registry sort key). */
+function isRegistered(item: Item, skip: (authId: string) => boolean): item is Item & { gsi2sk: string } {
+  return typeof item.gsi2sk === 'string' && !skip(item.gsi2sk);
 }
