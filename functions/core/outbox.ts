@@ -7,6 +7,25 @@ import type { AccountState, Notification, PendingNotification } from './types.ts
  * conditional write as the transition, and removed only after every channel accepted it.
  */
 
+/** Claims for this sweep, for `leaseMs` from `now`, the entries `wanted` picks. */
+function claimed(
+  state: AccountState,
+  sweepId: string,
+  now: string,
+  leaseMs: number,
+  wanted: (entry: PendingNotification) => boolean,
+): AccountState {
+  let changed = false;
+  const outbox = state.outbox.map((entry) => {
+    if (!wanted(entry)) return entry;
+    changed = true;
+    return { ...entry, claimedBy: sweepId, claimUntil: addMs(now, leaseMs) };
+  });
+  return changed ? { ...state, outbox } : state;
+}
+
+const ranOut = (entry: PendingNotification, now: string) => Date.parse(entry.claimUntil) <= Date.parse(now);
+
 /** Takes over entries whose owner's claim ran out (a crashed sweep, a failed publish). */
 export function claimExpired(
   state: AccountState,
@@ -14,13 +33,7 @@ export function claimExpired(
   now: string,
   leaseMs: number,
 ): AccountState {
-  let changed = false;
-  const outbox = state.outbox.map((entry) => {
-    if (entry.claimedBy === sweepId || Date.parse(entry.claimUntil) > Date.parse(now)) return entry;
-    changed = true;
-    return { ...entry, claimedBy: sweepId, claimUntil: addMs(now, leaseMs) };
-  });
-  return changed ? { ...state, outbox } : state;
+  return claimed(state, sweepId, now, leaseMs, (e) => e.claimedBy !== sweepId && ranOut(e, now));
 }
 
 /**
@@ -34,14 +47,13 @@ export function renewed(
   now: string,
   leaseMs: number,
 ): AccountState {
-  let changed = false;
-  const outbox = state.outbox.map((entry) => {
-    if (!ids.has(entry.id)) return entry;
-    if (entry.claimedBy !== sweepId && Date.parse(entry.claimUntil) > Date.parse(now)) return entry;
-    changed = true;
-    return { ...entry, claimedBy: sweepId, claimUntil: addMs(now, leaseMs) };
-  });
-  return changed ? { ...state, outbox } : state;
+  return claimed(
+    state,
+    sweepId,
+    now,
+    leaseMs,
+    (e) => ids.has(e.id) && (e.claimedBy === sweepId || ranOut(e, now)),
+  );
 }
 
 export function ownedBy(state: AccountState, sweepId: string): PendingNotification[] {
