@@ -54,7 +54,12 @@ describe('the HTML report at 1280 px with 3,000 accounts', () => {
   });
 
   async function shot(name: string, selector?: string): Promise<void> {
-    if (selector) await page.$eval(selector, (el) => el.scrollIntoView());
+    if (selector) {
+      await page.$eval(selector, (el) => el.scrollIntoView());
+      // On a loaded machine a screenshot taken at once may show tiles not yet painted at the new
+      // scroll position: wait until a frame after the scroll has been drawn.
+      await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    }
     const path = join(SHOTS, `${name}.png`);
     await page.screenshot({ path });
     expect((await stat(path)).size).toBeGreaterThan(10_000);
