@@ -15,8 +15,13 @@ interface Child {
   firstLine: Promise<string>;
 }
 
-function start(script: string, args: string[], env: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+function start(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeFlags: string[] = [],
+): Child {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
   });
@@ -153,6 +158,8 @@ export interface SweepSpec {
   mayBeIncomplete?: boolean;
   /** Extra environment for the child (BENCH_CPU_PROFILE...). */
   env?: Record<string, string>;
+  /** Node's own flags for the child (heap limits). */
+  nodeFlags?: string[];
 }
 
 /** One sweep process (one or more sweeps in it), with the machine's load at its end. */
@@ -179,6 +186,7 @@ export async function sweep(spec: SweepSpec): Promise<SweepResult & { load: numb
       BENCH_SWEEP_RUNS: String(spec.runs ?? 1),
       ...spec.env,
     },
+    spec.nodeFlags,
   );
   const result = JSON.parse(await child.firstLine) as SweepResult;
   const cpu = result.cpuRuns.at(-1);

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { ensureTable } from '../functions/adapters/dynamodb/table.ts';
 import { localDynamoClient } from '../functions/adapters/local/embedded-dynamo.ts';
 import { ENV } from '../functions/contract/handler.ts';
+import { lambdaHeapFlags } from './lambda-heap.ts';
 
 const PARTNER = { id: 'PA_BENCH0001', token: 'bench-partner-token' };
 /** Lambda's CPU allocation: one full vCPU at this many MB, proportionally below. */
@@ -100,34 +101,24 @@ async function measure(accounts: number, memoryMb: number): Promise<ChildResult>
     await ensureTable(client, table);
     client.destroy();
     const resultFile = join(dir, 'result.json');
-    const newSpace = Math.floor(memoryMb / 10);
-    const handler = start(
-      [
-        `--max-old-space-size=${memoryMb - newSpace}`,
-        `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
-        '--import',
-        'tsx',
-        'bench/handler-child.ts',
-      ],
-      {
-        AWS_REGION: 'ap-south-1',
-        AWS_ACCESS_KEY_ID: 'bench',
-        AWS_SECRET_ACCESS_KEY: 'bench',
-        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-        POWERTOOLS_LOG_LEVEL: 'ERROR',
-        BENCH_RESULT_FILE: resultFile,
-        BENCH_PARTNER_ID: PARTNER.id,
-        BENCH_PARTNER_TOKEN: PARTNER.token,
-        [ENV.tableName]: table,
-        [ENV.secretId]: 'bench/partner',
-        [ENV.alertTopicArn]: 'arn:aws:sns:ap-south-1:123456789012:bench',
-        [ENV.apiBaseUrl]: simUrl,
-        [ENV.sweepConfig]: JSON.stringify({ concurrency }),
-        [ENV.partnerThreshold]: '',
-        [ENV.digestSize]: '10',
-        [ENV.schedulePeriodMinutes]: '15',
-      },
-    );
+    const handler = start([...lambdaHeapFlags(memoryMb), '--import', 'tsx', 'bench/handler-child.ts'], {
+      AWS_REGION: 'ap-south-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      BENCH_RESULT_FILE: resultFile,
+      BENCH_PARTNER_ID: PARTNER.id,
+      BENCH_PARTNER_TOKEN: PARTNER.token,
+      [ENV.tableName]: table,
+      [ENV.secretId]: 'bench/partner',
+      [ENV.alertTopicArn]: 'arn:aws:sns:ap-south-1:123456789012:bench',
+      [ENV.apiBaseUrl]: simUrl,
+      [ENV.sweepConfig]: JSON.stringify({ concurrency }),
+      [ENV.partnerThreshold]: '',
+      [ENV.digestSize]: '10',
+      [ENV.schedulePeriodMinutes]: '15',
+    });
     const code = await new Promise<number | null>((resolve) => handler.child.once('exit', resolve));
     if (code !== 0) throw new Error(`the handler process exited with ${code} at ${memoryMb} MB`);
     return JSON.parse(readFileSync(resultFile, 'utf8')) as ChildResult;

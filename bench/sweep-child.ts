@@ -9,9 +9,12 @@
  * Chrome DevTools or bench/profile-top.ts reads; the profiler's own cost stays out of cpuRuns.
  * A profile's time deltas are wall time between samples: on a loaded machine a descheduled moment is
  * charged to whatever was on the stack, so read its shares, not its milliseconds.
+ * BENCH_MEMORY_TRACE=<file>: every 250 ms, the process's memory (RSS, V8's heap and its old and young
+ * spaces, external) as one JSON line, written at the end: where a peak of RSS comes from.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { parseSweepArgs, runSweepWith, type SweepRun } from '../functions/cli/commands/sweep.ts';
 
 const parsed = parseSweepArgs(process.argv.slice(2));
@@ -24,6 +27,12 @@ const cpuRuns: Array<{
   durationMs: number;
 }> = [];
 let run: SweepRun | undefined;
+const traceFile = process.env.BENCH_MEMORY_TRACE;
+const trace: string[] = [];
+const traceStart = Date.now();
+const tracer = traceFile
+  ? setInterval(() => trace.push(memoryLine(Date.now() - traceStart)), 250)
+  : undefined;
 const io = {
   stdout: () => {},
   stderr: (line: string) => process.stderr.write(`${line}\n`),
@@ -39,6 +48,10 @@ for (let i = 0; i < runs; i++) {
     balancesFetched: run.summary.balancesFetched,
     durationMs: run.summary.durationMs,
   });
+}
+if (tracer) {
+  clearInterval(tracer);
+  writeFileSync(traceFile as string, `${trace.join('\n')}\n`);
 }
 if (profileFile) {
   const profiler = await startProfiler();
@@ -73,4 +86,19 @@ async function stopProfiler(session: Session, file: string): Promise<void> {
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(file, JSON.stringify(profile));
   session.disconnect();
+}
+
+function memoryLine(ms: number): string {
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+  const { rss, heapTotal, heapUsed, external } = process.memoryUsage();
+  const spaces = new Map(getHeapSpaceStatistics().map((s) => [s.space_name, mib(s.space_size)]));
+  return JSON.stringify({
+    ms,
+    rss: mib(rss),
+    heapTotal: mib(heapTotal),
+    heapUsed: mib(heapUsed),
+    oldSpace: spaces.get('old_space'),
+    newSpace: spaces.get('new_space'),
+    external: mib(external),
+  });
 }

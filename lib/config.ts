@@ -12,6 +12,8 @@ import { isTimeZone } from '../functions/core/time.ts';
 
 /** The cdk.json context key that holds every default. */
 export const CONTEXT_KEY = 'vobizBalance';
+/** The sweep function's memory unless `memorySize` says otherwise. */
+export const DEFAULT_MEMORY_MB = 256;
 
 /** One day: Scheduler's longest maximum event age, and the longest schedule period we accept. */
 const MAX_PERIOD_MINUTES = 24 * 60;
@@ -114,7 +116,7 @@ const stackSettingsSchema = z
       .nullable()
       .default(null),
     // Measured (bench/lambda-size.ts, docs/DEPLOY.md "Sizing the function"): the sweep waits on the API.
-    memorySize: intIn(128, 10240, 'a whole number of MB from 128 to 10240').default(256),
+    memorySize: intIn(128, 10240, 'a whole number of MB from 128 to 10240').default(DEFAULT_MEMORY_MB),
     // At least 30 s: the handler keeps 15 s back from the timeout to publish and record.
     timeoutSeconds: intIn(30, 900, 'a whole number of seconds from 30 to 900').default(300),
     /** Scheduler's attempts to deliver one slot to the function. */
