@@ -3,14 +3,14 @@
  * sweep of a partner and a repeat sweep are measured apart: the first writes every account and
  * claims a notification for each one already low; a repeat sweep is what runs every period.
  *
- * Each repeat sweep runs under the heap limits the stack's sweep function runs with (lambda-heap.ts),
- * at the stack's default memory size and at the 512 MB docs/DEPLOY.md advises above 5,000 accounts,
- * and with Node's defaults, as the CLI runs on a workstation. What the sweep keeps alive does not grow with the partner (a full collection leaves
- * about 25 MiB at any size); the rest of a peak is garbage V8 has not yet collected. With Node's
- * defaults on a machine with gigabytes free, V8 lets the old space grow to up to 4 times what is live
- * before a full collection, so a long sweep's peak depends on where its last collection fell. The
- * bound is judged under the function's limits, at both sizes; the defaults' figure is reported
- * beside it.
+ * Each repeat sweep runs under the heap limits the stack's sweep function runs with
+ * (lambda-heap.ts), at the stack's default memory size and at the 512 MB docs/DEPLOY.md advises
+ * above 5,000 accounts, and with Node's defaults, as the CLI runs on a workstation. What the sweep
+ * keeps alive does not grow with the partner (a full collection leaves about 25 MiB at any size);
+ * the rest of a peak is garbage V8 has not yet collected. With Node's defaults on a machine with
+ * gigabytes free, V8 lets the old space grow to up to 4 times what is live before a full
+ * collection, so a long sweep's peak depends on where its last collection fell. The bound is
+ * judged under the function's limits, at both sizes; the defaults' figure is reported beside it.
  */
 import { DEFAULT_MEMORY_MB } from '../lib/config.ts';
 import { round, type SweepResult, sweep } from './children.ts';
