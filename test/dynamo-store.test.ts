@@ -566,14 +566,7 @@ describe('the registry of known accounts', () => {
   it('is found by a scan in a table made before its index existed', async () => {
     // Arrange: the layout of the table before the registry (dynalite cannot add an index later).
     const tableName = 'registry-legacy';
-    const input = createTableInput(tableName);
-    await dynamo.client.send(
-      new CreateTableCommand({
-        ...input,
-        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !a.AttributeName?.startsWith('gsi2')),
-        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((g) => g.IndexName !== 'known'),
-      }),
-    );
+    await createTableWithoutRegistry(tableName);
     await ensureTable(dynamo.client, tableName);
     const store = storeOn(dynamo.client, tableName);
     const ids = [newAuthId(), newAuthId()];
@@ -592,14 +585,7 @@ describe('the registry of known accounts', () => {
     const indexed = 'registry-skip';
     await ensureTable(dynamo.client, indexed);
     const legacy = 'registry-skip-legacy';
-    const input = createTableInput(legacy);
-    await dynamo.client.send(
-      new CreateTableCommand({
-        ...input,
-        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !a.AttributeName?.startsWith('gsi2')),
-        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((g) => g.IndexName !== 'known'),
-      }),
-    );
+    await createTableWithoutRegistry(legacy);
     const ids = [newAuthId(), newAuthId(), newAuthId(), newAuthId()];
     const listed = new Set(ids.slice(0, 3));
     const stores = [storeOn(dynamo.client, indexed), storeOn(dynamo.client, legacy)];
@@ -933,3 +919,15 @@ describe('the embedded DynamoDB on disk', () => {
     }
   });
 });
+
+/** A table laid out as before the registry: no gsi2 attributes, no `known` index (dynalite cannot add one later). */
+async function createTableWithoutRegistry(tableName: string): Promise<void> {
+  const input = createTableInput(tableName);
+  await dynamo.client.send(
+    new CreateTableCommand({
+      ...input,
+      AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !a.AttributeName?.startsWith('gsi2')),
+      GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((g) => g.IndexName !== 'known'),
+    }),
+  );
+}
